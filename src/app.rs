@@ -1,0 +1,229 @@
+//! The commands: load, analyze, render, and map outcomes to exit codes. Nothing here decides posture.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::cli::{AnalyzeArgs, Cli, Command, ReportFormat, ValidateArgs};
+use crate::ingest::{self, Export, InputStatus, LoadOptions};
+use crate::report;
+use crate::time::Timestamp;
+
+/// Exit codes (CLI.md).
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_GATE: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+/// A spinner on stderr, only when stderr is a terminal and `--quiet` is off.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    pub fn new(quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress(Some(bar))
+    }
+
+    pub fn step(&self, message: &str) {
+        if let Some(b) = &self.0 {
+            b.set_message(message.to_string());
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Analyze(args) => analyze(&args, cli.quiet),
+        Command::Validate(args) => validate(&args, cli.quiet),
+    }
+}
+
+/// Loads an export, printing every fatal problem; `None` when the export cannot be analyzed.
+fn load_usable(dir: &Path, progress: &Progress) -> Result<Option<Export>> {
+    progress.step(&format!("reading {}", dir.display()));
+    let export = ingest::load(dir, &LoadOptions::default())?;
+    progress.finish();
+    if export.is_usable() {
+        return Ok(Some(export));
+    }
+    let mut err = std::io::stderr().lock();
+    for p in &export.fatal {
+        writeln!(err, "error: {p}")?;
+    }
+    writeln!(err, "error: the export cannot be analyzed ({} problems above); `dvposture validate {}` lists everything it found", export.fatal.len(), dir.display())?;
+    Ok(None)
+}
+
+fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
+    let progress = Progress::new(quiet);
+    let Some(export) = load_usable(&args.export_dir, &progress)? else {
+        return Ok(EXIT_ERROR);
+    };
+    let now = Timestamp::now();
+    let ctx = report::json::ReportContext {
+        generated_at: now,
+        as_of: args.as_of.unwrap_or(now.date()),
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
+    let wants =
+        |f: ReportFormat| args.format.contains(&f) || args.format.contains(&ReportFormat::All);
+    let mut written = Vec::new();
+    if wants(ReportFormat::Json) {
+        let path = args.out.join("report.json");
+        let report = report::json::build(&export, &ctx);
+        report::write_atomically(&path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &report)?;
+            w.write_all(b"\n")
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
+    if !quiet {
+        let t = &export.tenant;
+        let enabled = t.users.iter().filter(|u| t.is_enabled(u)).count();
+        eprintln!(
+            "{}: {} users ({} enabled), {} teams, {} roles, {} business units",
+            export.dir.display(),
+            t.users.len(),
+            enabled,
+            t.teams.len(),
+            t.roles.len(),
+            t.business_units.len()
+        );
+        let problems: u64 = export.inputs.iter().map(|i| i.problem_count).sum();
+        if problems > 0 {
+            eprintln!("{problems} input problems (see `inputs` in report.json, or run `dvposture validate`)");
+        }
+        for p in written {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn validate(args: &ValidateArgs, quiet: bool) -> Result<i32> {
+    let progress = Progress::new(quiet);
+    progress.step(&format!("reading {}", args.export_dir.display()));
+    let export = ingest::load(&args.export_dir, &LoadOptions::default())?;
+    progress.finish();
+    let code = if export.is_usable() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        #[derive(serde::Serialize)]
+        struct Validation<'a> {
+            usable: bool,
+            fatal: &'a [ingest::problem::Problem],
+            inputs: &'a [ingest::TableInput],
+            dangling_references: &'a [crate::model::DanglingReference],
+            ignored_files: &'a [String],
+        }
+        serde_json::to_writer_pretty(
+            &mut out,
+            &Validation {
+                usable: export.is_usable(),
+                fatal: &export.fatal,
+                inputs: &export.inputs,
+                dangling_references: &export.tenant.dangling,
+                ignored_files: &export.ignored_files,
+            },
+        )?;
+        writeln!(out)?;
+        return Ok(code);
+    }
+    print_validation(&mut out, &export)?;
+    Ok(code)
+}
+
+fn print_validation(out: &mut dyn Write, export: &Export) -> std::io::Result<()> {
+    writeln!(out, "{}", export.dir.display())?;
+    writeln!(
+        out,
+        "  {:<30} {:<8} {:>5} {:>10} {:>8} {:>9}",
+        "table", "status", "files", "rows", "skipped", "problems"
+    )?;
+    for i in &export.inputs {
+        let status = match i.status {
+            InputStatus::Read => "read",
+            InputStatus::Partial => "partial",
+            InputStatus::Missing => "missing",
+        };
+        writeln!(
+            out,
+            "  {:<30} {:<8} {:>5} {:>10} {:>8} {:>9}",
+            i.table,
+            status,
+            i.files.len(),
+            i.rows,
+            i.skipped,
+            i.problem_count
+        )?;
+    }
+    let with_problems: Vec<_> = export
+        .inputs
+        .iter()
+        .filter(|i| i.problem_count > 0)
+        .collect();
+    if !with_problems.is_empty() {
+        writeln!(out, "\nproblems (the first ten of each table):")?;
+        for i in with_problems {
+            for p in &i.problems {
+                writeln!(out, "  {p}")?;
+            }
+            let more = i.problem_count.saturating_sub(i.problems.len() as u64);
+            if more > 0 {
+                writeln!(out, "  ... and {more} more in {}", i.table)?;
+            }
+        }
+    }
+    let dangling = &export.tenant.dangling;
+    if !dangling.is_empty() {
+        writeln!(
+            out,
+            "\nreferences to ids not in the export ({}):",
+            dangling.len()
+        )?;
+        for d in dangling.iter().take(20) {
+            writeln!(
+                out,
+                "  {}.{} -> {} {} ({} rows)",
+                d.table, d.column, d.target, d.missing_id, d.rows
+            )?;
+        }
+        if dangling.len() > 20 {
+            writeln!(out, "  ... and {} more", dangling.len() - 20)?;
+        }
+    }
+    if !export.ignored_files.is_empty() {
+        writeln!(
+            out,
+            "\nignored (not a table of the export format): {}",
+            export.ignored_files.join(", ")
+        )?;
+    }
+    if export.is_usable() {
+        writeln!(out, "\nusable: the export can be analyzed")?;
+    } else {
+        writeln!(out, "\nNOT usable ({} fatal problems):", export.fatal.len())?;
+        for p in &export.fatal {
+            writeln!(out, "  {p}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! The command line (CLI.md).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dvposture",
+    version,
+    about = "Offline security-posture analysis of Microsoft Dataverse / Dynamics 365 environment exports"
+)]
+pub struct Cli {
+    /// Print nothing but errors (no progress, no summary).
+    #[arg(long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyze an export directory and write the reports.
+    Analyze(AnalyzeArgs),
+    /// Read an export directory and report what was found and what is wrong with it, without rules.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// The export directory (files saved from the Dataverse Web API).
+    pub export_dir: PathBuf,
+    /// Where to write the reports.
+    #[arg(long, default_value = "posture-report")]
+    pub out: PathBuf,
+    /// Which reports to write (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "json")]
+    pub format: Vec<ReportFormat>,
+    /// The date that key ages and waiver expiry are judged at (YYYY-MM-DD; default: today, UTC).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<crate::time::Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// report.json
+    Json,
+    /// Every format.
+    All,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// The export directory.
+    pub export_dir: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_date(s: &str) -> Result<crate::time::Date, String> {
+    crate::time::Date::parse(s).ok_or_else(|| format!("expected a date as YYYY-MM-DD, found {s:?}"))
+}

@@ -1,0 +1,327 @@
+//! Reading an export directory (INPUT.md) into the typed model.
+
+pub mod problem;
+pub mod reader;
+pub mod row;
+pub mod source;
+pub mod tables;
+pub mod text;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use problem::{Problem, ProblemKind};
+use reader::TableLog;
+use source::{SourceFile, REQUIRED, TABLES};
+
+use crate::model::{self, RawTables, Tenant};
+
+/// What `analyze`, `validate` and `access` say about one table of INPUT.md.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TableInput {
+    pub table: &'static str,
+    pub status: InputStatus,
+    pub files: Vec<String>,
+    pub rows: u64,
+    pub skipped: u64,
+    pub problem_count: u64,
+    /// The first problems in (file, line) order (all kinds, fatal ones included).
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputStatus {
+    /// Read whole.
+    Read,
+    /// Read, with rows skipped or signs that the export is incomplete.
+    Partial,
+    /// No file, or a file that could not be read at all (the table was dropped).
+    Missing,
+}
+
+/// Which tables to read: `access` reads only what its query needs.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Tables not to read (treated as absent).
+    pub skip: BTreeSet<&'static str>,
+}
+
+/// An export, read.
+pub struct Export {
+    pub dir: PathBuf,
+    pub tenant: Tenant,
+    pub inputs: Vec<TableInput>,
+    /// Files in the directory that are not a table of INPUT.md.
+    pub ignored_files: Vec<String>,
+    /// Problems that make the export unusable (exit code 2).
+    pub fatal: Vec<Problem>,
+}
+
+impl Export {
+    pub fn is_usable(&self) -> bool {
+        self.fatal.is_empty()
+    }
+
+    pub fn input(&self, table: &str) -> Option<&TableInput> {
+        self.inputs.iter().find(|i| i.table == table)
+    }
+}
+
+/// The export directory itself cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the export directory {dir}: {source}")]
+pub struct LoadError {
+    pub dir: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn files_of<'a>(
+    tables: &'a BTreeMap<&'static str, Vec<SourceFile>>,
+    table: &str,
+) -> &'a [SourceFile] {
+    tables.get(table).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// Reads every table of the export: the big ones (audits, shares) in parallel with the rest.
+pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
+    let discovery = source::discover(dir).map_err(|source| LoadError {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    let mut tables = discovery.tables;
+    tables.retain(|t, _| !options.skip.contains(t));
+    let mut logs: BTreeMap<&'static str, TableLog> =
+        TABLES.iter().map(|&t| (t, TableLog::new(t))).collect();
+    for (table, problems) in discovery.problems {
+        if let Some(log) = logs.get_mut(table) {
+            for p in problems {
+                log.push(p);
+            }
+        }
+    }
+    let mut take = |t: &'static str| logs.remove(t).unwrap_or_else(|| TableLog::new(t));
+    let (mut audit_log, mut share_log) = (take("audits"), take("principalobjectaccessset"));
+    let mut rest: BTreeMap<&'static str, TableLog> = TABLES
+        .iter()
+        .filter(|t| !matches!(**t, "audits" | "principalobjectaccessset"))
+        .map(|&t| (t, take(t)))
+        .collect();
+    let tables_ref = &tables;
+    let skip_fatal_table = |log: &TableLog| {
+        log.fatal
+            .iter()
+            .any(|p| p.message.contains("more than one format"))
+    };
+
+    let ((audit, shares), mut raw) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    if skip_fatal_table(&audit_log) {
+                        return (model::AuditSummary::default(), audit_log);
+                    }
+                    let s = tables::audits::audits(files_of(tables_ref, "audits"), &mut audit_log);
+                    (s, audit_log)
+                },
+                || {
+                    if skip_fatal_table(&share_log) {
+                        return (model::Shares::default(), share_log);
+                    }
+                    let s = tables::shares::shares(
+                        files_of(tables_ref, "principalobjectaccessset"),
+                        &mut share_log,
+                    );
+                    (s, share_log)
+                },
+            )
+        },
+        || read_small_tables(tables_ref, &mut rest),
+    );
+    let (audit, audit_log) = audit;
+    let (shares, share_log) = shares;
+    rest.insert("audits", audit_log);
+    rest.insert("principalobjectaccessset", share_log);
+    let mut logs = rest;
+    if logs["audits"].is_present() {
+        raw.audit = audit;
+        raw.sources.insert("audits");
+    }
+    if logs["principalobjectaccessset"].is_present() {
+        raw.shares = shares;
+        raw.sources.insert("principalobjectaccessset");
+    }
+    for (table, log) in &logs {
+        if log.is_present() {
+            raw.sources.insert(table);
+        }
+    }
+    // Required tables.
+    for &table in REQUIRED {
+        let log = logs.get_mut(table).expect("every table has a log");
+        if log.files.is_empty() {
+            log.push(Problem::file_level(
+                table,
+                ProblemKind::Fatal,
+                format!("required table `{table}` is missing: expected {table}.json, {table}.ndjson or {table}.csv (optionally .gz) in {}", dir.display()),
+            ));
+        } else if let Some(p) = log.unreadable.clone() {
+            log.push(Problem {
+                kind: ProblemKind::Fatal,
+                ..p
+            });
+        }
+    }
+    let built = model::build(raw);
+    for (table, p) in built.problems {
+        if let Some(log) = logs.get_mut(table) {
+            if p.kind == ProblemKind::SkippedRow {
+                log.skipped += 0;
+            }
+            log.push(p);
+        }
+    }
+    let mut fatal = Vec::new();
+    let mut inputs = Vec::new();
+    for &table in TABLES {
+        let log = logs.remove(table).unwrap_or_else(|| TableLog::new(table));
+        fatal.extend(log.fatal.iter().cloned());
+        let incomplete = log
+            .problems
+            .kept
+            .iter()
+            .any(|p| p.kind == ProblemKind::Incomplete);
+        let status = if !log.is_present() {
+            InputStatus::Missing
+        } else if log.skipped > 0 || incomplete {
+            InputStatus::Partial
+        } else {
+            InputStatus::Read
+        };
+        let mut problems = log.problems.kept;
+        problems.sort_by_key(|p| {
+            (
+                file_order(&log.files, &p.file),
+                p.line.unwrap_or(0),
+                p.column.unwrap_or(0),
+            )
+        });
+        problems.truncate(10);
+        inputs.push(TableInput {
+            table,
+            status,
+            files: log.files,
+            rows: if log.unreadable.is_some() {
+                0
+            } else {
+                log.rows
+            },
+            skipped: log.skipped,
+            problem_count: log.problems.count,
+            problems,
+        });
+    }
+    Ok(Export {
+        dir: dir.to_path_buf(),
+        tenant: built.tenant,
+        inputs,
+        ignored_files: discovery.ignored,
+        fatal,
+    })
+}
+
+/// Files sort in page order, file-level problems of a table without a file first.
+fn file_order(files: &[String], file: &str) -> usize {
+    files.iter().position(|f| f == file).map_or(0, |i| i + 1)
+}
+
+/// Drops what a table's reader collected when one of its files could not be read at all.
+fn keep<T: Default>(log: &TableLog, value: T) -> T {
+    if log.unreadable.is_some()
+        || log
+            .fatal
+            .iter()
+            .any(|p| p.message.contains("more than one format"))
+    {
+        T::default()
+    } else {
+        value
+    }
+}
+
+fn read_small_tables(
+    tables: &BTreeMap<&'static str, Vec<SourceFile>>,
+    logs: &mut BTreeMap<&'static str, TableLog>,
+) -> RawTables {
+    use tables::{metadata, principals, security, settings};
+    let mut raw = RawTables::default();
+    macro_rules! read {
+        ($table:literal, $f:expr) => {{
+            let log = logs.get_mut($table).expect("every table has a log");
+            let files = files_of(tables, $table);
+            if files.is_empty()
+                || log
+                    .fatal
+                    .iter()
+                    .any(|p| p.message.contains("more than one format"))
+            {
+                Default::default()
+            } else {
+                let v = $f(files, &mut *log);
+                keep(log, v)
+            }
+        }};
+    }
+    raw.organization = read!("organizations", settings::organizations);
+    raw.environment = read!("environment", settings::environment);
+    raw.customer_insights = read!("customerinsights", settings::customer_insights);
+    raw.business_units = read!("businessunits", principals::business_units);
+    let users: principals::UsersOutput = read!("systemusers", principals::users);
+    let teams: principals::TeamsOutput = read!("teams", principals::teams);
+    let roles: security::RolesOutput = read!("roles", security::roles);
+    raw.users = users.users;
+    raw.expanded_user_roles = users.expanded_roles;
+    raw.expanded_team_members = users
+        .expanded_teams
+        .into_iter()
+        .map(|(u, t)| (t, u))
+        .collect();
+    raw.teams = teams.teams;
+    raw.expanded_team_members.extend(teams.expanded_members);
+    raw.expanded_team_roles = teams.expanded_roles;
+    raw.roles = roles.roles;
+    raw.roles_have_template_column = roles.has_template_column;
+    raw.expanded_user_roles.extend(roles.expanded_users);
+    raw.expanded_team_roles.extend(roles.expanded_teams);
+    if users.roles_expanded || roles.users_expanded {
+        raw.sources.insert("systemuserrolescollection");
+    }
+    if users.teams_expanded || teams.members_expanded {
+        raw.sources.insert("teammemberships");
+    }
+    if teams.roles_expanded || roles.teams_expanded {
+        raw.sources.insert("teamrolescollection");
+    }
+    raw.team_members = read!("teammemberships", principals::team_memberships);
+    raw.positions = read!("positions", principals::positions);
+    raw.privileges = read!("privileges", security::privileges);
+    raw.privilege_tables = read!("privilegeobjecttypecodesset", security::privilege_tables);
+    let rp: Option<security::RolePrivilegesOutput> = read!(
+        "roleprivilegescollection",
+        |f, l| Some(security::role_privileges(f, l))
+    );
+    if let Some(rp) = rp {
+        raw.role_privileges = rp.rows;
+        raw.record_filter_privileges = rp.record_filter_rows;
+    }
+    raw.user_roles = read!("systemuserrolescollection", security::user_roles);
+    raw.team_roles = read!("teamrolescollection", security::team_roles);
+    raw.field_security_profiles = read!("fieldsecurityprofiles", security::field_security_profiles);
+    raw.field_permissions = read!("fieldpermissions", security::field_permissions);
+    raw.user_profiles = read!("systemuserprofilescollection", security::user_profiles);
+    raw.team_profiles = read!("teamprofilescollection", security::team_profiles);
+    raw.entities = read!("entitydefinitions", metadata::entity_definitions);
+    raw.attribute_definitions = read!("attributedefinitions", metadata::attribute_definitions);
+    raw
+}

@@ -1,0 +1,211 @@
+//! Opening input files: gzip, byte-order marks, UTF-16, and a bound on what one file may decompress to.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+/// The largest decompressed size of a file that is read whole (JSON pages, single objects). NDJSON and CSV are
+/// streamed and have no such bound.
+pub const MAX_WHOLE_FILE: u64 = 2 << 30;
+
+/// A file that is not UTF-8 text or is too large to read whole.
+#[derive(Debug, thiserror::Error)]
+pub enum TextError {
+    #[error("cannot read the file: {0}")]
+    Io(#[from] io::Error),
+    #[error(
+        "the file looks like UTF-16 without a byte-order mark; save it as UTF-8 and export again"
+    )]
+    Utf16WithoutBom,
+    #[error("the file decompresses to more than {} MiB; export it in pages (NAME.2.json, ...) or as NDJSON", MAX_WHOLE_FILE >> 20)]
+    TooLarge,
+    #[error("the UTF-16 text is malformed at byte {0}")]
+    BadUtf16(u64),
+}
+
+/// Decoded text plus a note when it had to be re-encoded.
+pub struct Decoded {
+    pub bytes: Vec<u8>,
+    pub note: Option<String>,
+}
+
+fn open_raw(path: &Path, gzip: bool) -> io::Result<Box<dyn Read + Send>> {
+    let file = File::open(path)?;
+    Ok(if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            file,
+        )))
+    } else {
+        Box::new(file)
+    })
+}
+
+enum Encoding {
+    Utf8 { bom: bool },
+    Utf16 { little_endian: bool },
+}
+
+fn sniff(head: &[u8]) -> Result<Encoding, TextError> {
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Ok(Encoding::Utf8 { bom: true });
+    }
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Ok(Encoding::Utf16 {
+            little_endian: true,
+        });
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Ok(Encoding::Utf16 {
+            little_endian: false,
+        });
+    }
+    // UTF-16 text of ASCII characters has a NUL in every other byte; UTF-8 text never holds NUL.
+    let sample = &head[..head.len().min(512)];
+    if sample.len() >= 4 {
+        let nul_even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+        let nul_odd = sample
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count();
+        let half = sample.len() / 2;
+        if nul_even * 3 > half * 2 || nul_odd * 3 > half * 2 {
+            return Err(TextError::Utf16WithoutBom);
+        }
+    }
+    Ok(Encoding::Utf8 { bom: false })
+}
+
+fn decode_utf16(bytes: &[u8], little_endian: bool) -> Result<Vec<u8>, TextError> {
+    let units = bytes.chunks(2).map(|c| {
+        let pair = [c[0], c.get(1).copied().unwrap_or(0)];
+        if little_endian {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    let mut out = String::with_capacity(bytes.len() / 2);
+    for (i, ch) in char::decode_utf16(units).enumerate() {
+        out.push(ch.map_err(|_| TextError::BadUtf16(2 + 2 * i as u64))?);
+    }
+    Ok(out.into_bytes())
+}
+
+const UTF16_NOTE: &str =
+    "the file is UTF-16 (spreadsheet \"Unicode text\"); it was decoded, but save exports as UTF-8";
+
+/// Reads a whole file as UTF-8 bytes (not validated here: the parsers report invalid UTF-8 with a position).
+pub fn read_whole(path: &Path, gzip: bool) -> Result<Decoded, TextError> {
+    let mut bytes = Vec::new();
+    open_raw(path, gzip)?
+        .take(MAX_WHOLE_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_WHOLE_FILE {
+        return Err(TextError::TooLarge);
+    }
+    match sniff(&bytes)? {
+        Encoding::Utf8 { bom: true } => {
+            bytes.drain(..3);
+            Ok(Decoded { bytes, note: None })
+        }
+        Encoding::Utf8 { bom: false } => Ok(Decoded { bytes, note: None }),
+        Encoding::Utf16 { little_endian } => Ok(Decoded {
+            bytes: decode_utf16(&bytes[2..], little_endian)?,
+            note: Some(UTF16_NOTE.to_string()),
+        }),
+    }
+}
+
+/// Opens a file for streaming (NDJSON, CSV). A UTF-16 file is decoded whole first (such files come from
+/// spreadsheets and are small); its note is returned.
+pub fn open_stream(
+    path: &Path,
+    gzip: bool,
+) -> Result<(Box<dyn BufRead + Send>, Option<String>), TextError> {
+    let mut reader = BufReader::with_capacity(1 << 20, open_raw(path, gzip)?);
+    let head = reader.fill_buf()?;
+    // fill_buf may return fewer bytes than the sniff wants on a gzip stream; that only weakens the
+    // UTF-16-without-BOM heuristic for tiny files, which the parsers then reject with a position.
+    match sniff(head)? {
+        Encoding::Utf8 { bom } => {
+            if bom {
+                reader.consume(3);
+            }
+            Ok((Box::new(reader), None))
+        }
+        Encoding::Utf16 { little_endian } => {
+            let mut bytes = Vec::new();
+            reader.take(MAX_WHOLE_FILE + 1).read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > MAX_WHOLE_FILE {
+                return Err(TextError::TooLarge);
+            }
+            let text = decode_utf16(&bytes[2..], little_endian)?;
+            Ok((
+                Box::new(io::Cursor::new(text)),
+                Some(UTF16_NOTE.to_string()),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f
+    }
+
+    #[test]
+    fn strips_the_utf8_bom() {
+        let f = write(b"\xEF\xBB\xBFa,b\n");
+        let d = read_whole(f.path(), false).unwrap();
+        assert_eq!(d.bytes, b"a,b\n");
+        assert!(d.note.is_none());
+    }
+
+    #[test]
+    fn decodes_utf16_with_a_bom_and_says_so() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "teamid,systemuserid\n".encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let f = write(&bytes);
+        let (mut r, note) = open_stream(f.path(), false).unwrap();
+        let mut s = String::new();
+        r.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "teamid,systemuserid\n");
+        assert!(note.unwrap().contains("UTF-16"));
+    }
+
+    #[test]
+    fn rejects_utf16_without_a_bom() {
+        let bytes: Vec<u8> = "teamid,systemuserid\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let f = write(&bytes);
+        assert!(matches!(
+            read_whole(f.path(), false),
+            Err(TextError::Utf16WithoutBom)
+        ));
+        assert!(matches!(
+            open_stream(f.path(), false),
+            Err(TextError::Utf16WithoutBom)
+        ));
+    }
+
+    #[test]
+    fn reads_gzip() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"[1,2]").unwrap();
+        let f = write(&enc.finish().unwrap());
+        assert_eq!(read_whole(f.path(), true).unwrap().bytes, b"[1,2]");
+    }
+}

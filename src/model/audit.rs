@@ -1,0 +1,288 @@
+//! The audit log, streamed: what the rules need, aggregated while reading, never the rows themselves.
+//! Memory grows with users, tables, actions and days, not with audit rows.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::id::Guid;
+use crate::time::Timestamp;
+
+/// Actions whose users are kept (security-relevant and rare): role and privilege changes, audit tampering.
+pub fn keeps_users(action: i64) -> bool {
+    matches!(action, 53..=59 | 104 | 108..=113)
+}
+
+/// Actions whose `_objectid_value` is a security role (privilege changes, audit actions 57, 58, 59).
+pub fn is_role_privilege_change(action: i64) -> bool {
+    matches!(action, 57..=59)
+}
+
+/// Share (14) and Modify Share (48).
+pub fn is_share_operation(action: i64) -> bool {
+    matches!(action, 14 | 48)
+}
+
+/// Audit actions of INPUT.md, by code.
+pub fn action_name(action: i64) -> Option<&'static str> {
+    Some(match action {
+        1 => "Create",
+        2 => "Update",
+        3 => "Delete",
+        13 => "Assign",
+        14 => "Share",
+        48 => "Modify Share",
+        49 => "Unshare",
+        53 => "Assign Role To Team",
+        54 => "Remove Role From Team",
+        55 => "Assign Role To User",
+        56 => "Remove Role From User",
+        57 => "Add Privileges to Role",
+        58 => "Remove Privileges From Role",
+        59 => "Replace Privileges In Role",
+        64 => "User Access via Web",
+        65 => "User Access via Web Services",
+        102 => "Audit Change at Entity Level",
+        103 => "Audit Change at Attribute Level",
+        104 => "Audit Change at Org Level",
+        108 | 109 => "Audit stopped",
+        110 => "Audit Disabled",
+        111 => "Audit Log Deletion",
+        113 => "User Access Audit Stopped",
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ActionStats {
+    pub count: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    /// Users who did it (only for the actions of [`keeps_users`]).
+    pub users: BTreeSet<Guid>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserActivity {
+    /// Rows where the user is `_userid_value`.
+    pub rows: u64,
+    /// Newest row where the user is `_userid_value` or `_callinguserid_value`, any action.
+    pub last_activity: Option<Timestamp>,
+    /// User Access via Web (64).
+    pub web_access: u64,
+    /// User Access via Web Services (65).
+    pub web_service_access: u64,
+    /// Share / Modify Share operations as the caller.
+    pub share_operations: u64,
+}
+
+/// Privilege changes on one role (actions 57, 58, 59).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoleChange {
+    pub count: u64,
+    pub last: Option<Timestamp>,
+    pub users: BTreeSet<Guid>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AuditSummary {
+    /// True when an audit file was read.
+    pub present: bool,
+    pub rows: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub by_action: BTreeMap<i64, ActionStats>,
+    pub by_table: BTreeMap<String, u64>,
+    /// Rows per day (days since the epoch).
+    pub by_day: BTreeMap<i64, u64>,
+    pub by_user: HashMap<Guid, UserActivity>,
+    /// Share operations per caller and UTC clock hour.
+    pub share_operations_by_hour: HashMap<(Guid, i64), u32>,
+    /// Privilege changes by the role's id (`_objectid_value`).
+    pub role_changes: HashMap<Guid, RoleChange>,
+    /// Rows whose action code is not one of INPUT.md's (counted, never rejected).
+    pub unknown_action_rows: u64,
+}
+
+/// One audit row, as the reader hands it to [`AuditSummary::add`].
+pub struct AuditRow<'a> {
+    pub created_on: Timestamp,
+    pub action: i64,
+    pub table: Option<&'a str>,
+    pub object: Option<Guid>,
+    pub user: Option<Guid>,
+    pub calling_user: Option<Guid>,
+}
+
+fn widen(first: &mut Option<Timestamp>, last: &mut Option<Timestamp>, t: Timestamp) {
+    if first.is_none_or(|f| t < f) {
+        *first = Some(t);
+    }
+    if last.is_none_or(|l| t > l) {
+        *last = Some(t);
+    }
+}
+
+impl AuditSummary {
+    pub fn add(&mut self, row: &AuditRow) {
+        let t = row.created_on;
+        self.rows += 1;
+        widen(&mut self.first, &mut self.last, t);
+        let stats = self.by_action.entry(row.action).or_default();
+        stats.count += 1;
+        widen(&mut stats.first, &mut stats.last, t);
+        if action_name(row.action).is_none() {
+            self.unknown_action_rows += 1;
+        }
+        // The actor of an operation: the impersonating caller when set, else the user.
+        let actor = row.calling_user.or(row.user);
+        if keeps_users(row.action) {
+            if let Some(a) = actor {
+                stats.users.insert(a);
+            }
+        }
+        if let Some(table) = row.table {
+            match self.by_table.get_mut(table) {
+                Some(n) => *n += 1,
+                None => {
+                    self.by_table.insert(table.to_string(), 1);
+                }
+            }
+        }
+        *self.by_day.entry(t.0.div_euclid(86_400)).or_default() += 1;
+        if let Some(u) = row.user {
+            let a = self.by_user.entry(u).or_default();
+            a.rows += 1;
+            if a.last_activity.is_none_or(|l| t > l) {
+                a.last_activity = Some(t);
+            }
+            match row.action {
+                64 => a.web_access += 1,
+                65 => a.web_service_access += 1,
+                _ => {}
+            }
+        }
+        if let Some(c) = row.calling_user.filter(|c| Some(*c) != row.user) {
+            let a = self.by_user.entry(c).or_default();
+            if a.last_activity.is_none_or(|l| t > l) {
+                a.last_activity = Some(t);
+            }
+        }
+        if is_share_operation(row.action) {
+            if let Some(a) = actor {
+                self.by_user.entry(a).or_default().share_operations += 1;
+                *self
+                    .share_operations_by_hour
+                    .entry((a, t.hour()))
+                    .or_default() += 1;
+            }
+        }
+        if is_role_privilege_change(row.action) {
+            if let Some(role) = row.object {
+                let c = self.role_changes.entry(role).or_default();
+                c.count += 1;
+                if c.last.is_none_or(|l| t > l) {
+                    c.last = Some(t);
+                }
+                if let Some(a) = actor {
+                    c.users.insert(a);
+                }
+            }
+        }
+    }
+
+    /// Merges the summary of another part of the log (parallel reading).
+    pub fn merge(&mut self, other: AuditSummary) {
+        self.present |= other.present;
+        self.rows += other.rows;
+        if let Some(f) = other.first {
+            widen(&mut self.first, &mut self.last, f);
+        }
+        if let Some(l) = other.last {
+            widen(&mut self.first, &mut self.last, l);
+        }
+        for (action, s) in other.by_action {
+            let mine = self.by_action.entry(action).or_default();
+            mine.count += s.count;
+            if let Some(f) = s.first {
+                widen(&mut mine.first, &mut mine.last, f);
+            }
+            if let Some(l) = s.last {
+                widen(&mut mine.first, &mut mine.last, l);
+            }
+            mine.users.extend(s.users);
+        }
+        for (table, n) in other.by_table {
+            *self.by_table.entry(table).or_default() += n;
+        }
+        for (day, n) in other.by_day {
+            *self.by_day.entry(day).or_default() += n;
+        }
+        for (user, a) in other.by_user {
+            let mine = self.by_user.entry(user).or_default();
+            mine.rows += a.rows;
+            mine.web_access += a.web_access;
+            mine.web_service_access += a.web_service_access;
+            mine.share_operations += a.share_operations;
+            mine.last_activity = mine.last_activity.max(a.last_activity);
+        }
+        for (key, n) in other.share_operations_by_hour {
+            *self.share_operations_by_hour.entry(key).or_default() += n;
+        }
+        for (role, c) in other.role_changes {
+            let mine = self.role_changes.entry(role).or_default();
+            mine.count += c.count;
+            mine.last = mine.last.max(c.last);
+            mine.users.extend(c.users);
+        }
+        self.unknown_action_rows += other.unknown_action_rows;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(t: i64, action: i64, user: u128) -> AuditRow<'static> {
+        AuditRow {
+            created_on: Timestamp(t),
+            action,
+            table: Some("account"),
+            object: Some(Guid(7)),
+            user: Some(Guid(user)),
+            calling_user: None,
+        }
+    }
+
+    #[test]
+    fn aggregates_and_merges_to_the_same_summary() {
+        let rows = [
+            row(10, 64, 1),
+            row(20, 2, 1),
+            row(3600, 14, 2),
+            row(3700, 14, 2),
+            row(50, 57, 1),
+            row(60, 999, 3),
+        ];
+        let mut whole = AuditSummary::default();
+        rows.iter().for_each(|r| whole.add(r));
+        let mut a = AuditSummary::default();
+        let mut b = AuditSummary::default();
+        rows[..3].iter().for_each(|r| a.add(r));
+        rows[3..].iter().for_each(|r| b.add(r));
+        a.merge(b);
+        assert_eq!(whole.rows, 6);
+        assert_eq!(whole.unknown_action_rows, 1);
+        assert_eq!(whole.by_user[&Guid(1)].web_access, 1);
+        assert_eq!(whole.share_operations_by_hour[&(Guid(2), 1)], 2);
+        assert_eq!(whole.role_changes[&Guid(7)].users.len(), 1);
+        assert_eq!(
+            (whole.first, whole.last),
+            (Some(Timestamp(10)), Some(Timestamp(3700)))
+        );
+        assert_eq!(a.rows, whole.rows);
+        assert_eq!(a.by_action, whole.by_action);
+        assert_eq!(a.by_user, whole.by_user);
+        assert_eq!(a.by_table, whole.by_table);
+        assert_eq!(a.share_operations_by_hour, whole.share_operations_by_hour);
+        assert_eq!(a.role_changes, whole.role_changes);
+    }
+}

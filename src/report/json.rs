@@ -1,0 +1,347 @@
+//! `report.json`: versioned wire structs (CLI.md), separate from the internal types, so that the format only
+//! changes on purpose. Deterministic: everything is sorted, and the clock is passed in.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::ingest::{Export, TableInput};
+use crate::model::{DanglingReference, PrincipalKind, Tenant};
+use crate::time::{Date, Timestamp};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub generated_at: Timestamp,
+    pub as_of: Date,
+    pub environment: EnvironmentWire,
+    pub audit_window: Option<Window>,
+    pub inputs: &'a [TableInput],
+    pub summary: Summary,
+    pub rules: Vec<serde_json::Value>,
+    pub findings: Vec<serde_json::Value>,
+    pub inventory: Inventory,
+    /// Rows that refer to ids the export does not hold (data quality).
+    pub dangling_references: &'a [DanglingReference],
+    /// Files in the export directory that are not a table of INPUT.md (not read).
+    pub ignored_files: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct EnvironmentWire {
+    pub name: Option<String>,
+    /// `environment.json` `name` (the environment id).
+    pub id: Option<String>,
+    pub organizationid: Option<String>,
+    pub sku: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Window {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+#[derive(Serialize, Default)]
+pub struct Summary {
+    pub critical: u64,
+    pub high: u64,
+    pub medium: u64,
+    pub low: u64,
+    pub info: u64,
+    pub waived: u64,
+    pub score: u32,
+    pub users: u64,
+    pub enabled_users: u64,
+}
+
+#[derive(Serialize)]
+pub struct Inventory {
+    pub business_units: Vec<BusinessUnitWire>,
+    pub users: Vec<UserWire>,
+    pub roles: Vec<RoleWire>,
+    pub teams: Vec<TeamWire>,
+    pub shares: SharesWire,
+}
+
+#[derive(Serialize)]
+pub struct BusinessUnitWire {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub disabled: bool,
+    pub users: u64,
+}
+
+#[derive(Serialize)]
+pub struct UserWire {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub business_unit: String,
+    pub roles: Vec<RoleAssignmentWire>,
+    pub teams: Vec<String>,
+}
+
+#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RoleAssignmentWire {
+    /// The root role's id.
+    pub role: String,
+    /// The business unit of the role copy that was assigned.
+    pub business_unit: String,
+    /// `direct`, or the id of the team that grants it.
+    pub via: String,
+}
+
+#[derive(Serialize)]
+pub struct RoleWire {
+    pub id: String,
+    pub name: String,
+    pub managed: bool,
+    pub copies: u64,
+    pub privileges: BTreeMap<String, &'static str>,
+}
+
+#[derive(Serialize)]
+pub struct TeamWire {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub team_type: i64,
+    pub business_unit: String,
+    pub members: u64,
+}
+
+#[derive(Serialize)]
+pub struct SharesWire {
+    pub total: u64,
+    pub cascaded: u64,
+    pub by_principal: BTreeMap<String, u64>,
+}
+
+/// What the report needs besides the export.
+pub struct ReportContext {
+    pub generated_at: Timestamp,
+    pub as_of: Date,
+}
+
+pub fn build<'a>(export: &'a Export, ctx: &ReportContext) -> Report<'a> {
+    let t = &export.tenant;
+    let environment = EnvironmentWire {
+        name: t
+            .environment
+            .as_ref()
+            .and_then(|e| e.display_name.clone().or_else(|| e.name.clone()))
+            .or_else(|| t.organization.as_ref().and_then(|o| o.name.clone())),
+        id: t.environment.as_ref().and_then(|e| e.name.clone()),
+        organizationid: t
+            .organization
+            .as_ref()
+            .and_then(|o| o.id)
+            .map(|g| g.to_string()),
+        sku: t.environment.as_ref().and_then(|e| e.sku.clone()),
+    };
+    let audit_window = match (t.audit.first, t.audit.last) {
+        (Some(from), Some(to)) => Some(Window { from, to }),
+        _ => None,
+    };
+    let summary = Summary {
+        score: 100,
+        users: t.users.len() as u64,
+        enabled_users: t.users.iter().filter(|u| t.is_enabled(u)).count() as u64,
+        ..Default::default()
+    };
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "dvposture",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        generated_at: ctx.generated_at,
+        as_of: ctx.as_of,
+        environment,
+        audit_window,
+        inputs: &export.inputs,
+        summary,
+        rules: Vec::new(),
+        findings: Vec::new(),
+        inventory: inventory(t),
+        dangling_references: &t.dangling,
+        ignored_files: &export.ignored_files,
+    }
+}
+
+/// Members of each team: explicit memberships plus, for a default team, every user of its business unit.
+pub fn team_member_counts(t: &Tenant) -> Vec<u64> {
+    let mut counts = vec![0u64; t.teams.len()];
+    for (team, _) in &t.team_members {
+        if let Some(&i) = t.index.teams.get(team) {
+            if !t.teams[i].is_default {
+                counts[i] += 1;
+            }
+        }
+    }
+    let mut users_per_bu: std::collections::HashMap<_, u64> = Default::default();
+    for u in &t.users {
+        *users_per_bu.entry(u.business_unit).or_default() += 1;
+    }
+    for (i, team) in t.teams.iter().enumerate() {
+        if team.is_default {
+            counts[i] = users_per_bu.get(&team.business_unit).copied().unwrap_or(0);
+        }
+    }
+    counts
+}
+
+fn inventory(t: &Tenant) -> Inventory {
+    let mut users_per_bu: BTreeMap<_, u64> = BTreeMap::new();
+    for u in &t.users {
+        *users_per_bu.entry(u.business_unit).or_default() += 1;
+    }
+    let mut business_units: Vec<BusinessUnitWire> = t
+        .business_units
+        .iter()
+        .map(|b| BusinessUnitWire {
+            id: b.id.to_string(),
+            name: b.name.clone(),
+            parent: b.parent.map(|p| p.to_string()),
+            disabled: b.disabled,
+            users: users_per_bu.get(&b.id).copied().unwrap_or(0),
+        })
+        .collect();
+    business_units.sort_by(|a, b| a.id.cmp(&b.id));
+
+    // Teams each user is in: explicit memberships, plus their business unit's default team.
+    let mut teams_of: std::collections::HashMap<_, Vec<_>> = Default::default();
+    for (team, user) in &t.team_members {
+        teams_of.entry(*user).or_default().push(*team);
+    }
+    let default_team: std::collections::HashMap<_, _> = t
+        .teams
+        .iter()
+        .filter(|x| x.is_default)
+        .map(|x| (x.business_unit, x.id))
+        .collect();
+    let mut roles_of: std::collections::HashMap<_, Vec<_>> = Default::default();
+    for (user, role) in &t.user_roles {
+        roles_of.entry(*user).or_default().push((*role, None));
+    }
+    let mut team_roles: std::collections::HashMap<_, Vec<_>> = Default::default();
+    for (team, role) in &t.team_roles {
+        team_roles.entry(*team).or_default().push(*role);
+    }
+    let mut users: Vec<UserWire> = t
+        .users
+        .iter()
+        .map(|u| {
+            let mut teams = teams_of.get(&u.id).cloned().unwrap_or_default();
+            if let Some(d) = default_team.get(&u.business_unit) {
+                teams.push(*d);
+            }
+            teams.sort();
+            teams.dedup();
+            let mut grants: Vec<_> = roles_of.get(&u.id).cloned().unwrap_or_default();
+            for team in &teams {
+                if t.team(*team).is_some_and(|x| x.team_type.carries_roles()) {
+                    for role in team_roles.get(team).into_iter().flatten() {
+                        grants.push((*role, Some(*team)));
+                    }
+                }
+            }
+            let mut roles: Vec<RoleAssignmentWire> = grants
+                .into_iter()
+                .filter_map(|(role, team)| {
+                    let r = t.role(role)?;
+                    Some(RoleAssignmentWire {
+                        role: t.privilege_source(r).to_string(),
+                        business_unit: r.business_unit.to_string(),
+                        via: team.map_or_else(|| "direct".to_string(), |x| x.to_string()),
+                    })
+                })
+                .collect();
+            roles.sort();
+            roles.dedup();
+            UserWire {
+                id: u.id.to_string(),
+                name: u.display_name(),
+                enabled: t.is_enabled(u),
+                business_unit: u.business_unit.to_string(),
+                roles,
+                teams: teams.iter().map(|x| x.to_string()).collect(),
+            }
+        })
+        .collect();
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut copies: std::collections::HashMap<_, u64> = Default::default();
+    for r in &t.roles {
+        let source = t.privilege_source(r);
+        if source != r.id {
+            *copies.entry(source).or_default() += 1;
+        }
+    }
+    let mut privileges_of: std::collections::HashMap<_, BTreeMap<String, &'static str>> =
+        Default::default();
+    for rp in &t.role_privileges {
+        if let Some(p) = t.privilege(rp.privilege) {
+            privileges_of
+                .entry(rp.role)
+                .or_default()
+                .insert(p.name.clone(), rp.depth.name());
+        }
+    }
+    let mut roles: Vec<RoleWire> = t
+        .roles
+        .iter()
+        .filter(|r| t.privilege_source(r) == r.id)
+        .map(|r| RoleWire {
+            id: r.id.to_string(),
+            name: r.name.clone(),
+            managed: r.managed,
+            copies: copies.get(&r.id).copied().unwrap_or(0),
+            privileges: privileges_of.remove(&r.id).unwrap_or_default(),
+        })
+        .collect();
+    roles.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let counts = team_member_counts(t);
+    let mut teams: Vec<TeamWire> = t
+        .teams
+        .iter()
+        .zip(counts)
+        .map(|(x, members)| TeamWire {
+            id: x.id.to_string(),
+            name: x.name.clone(),
+            team_type: x.team_type.code(),
+            business_unit: x.business_unit.to_string(),
+            members,
+        })
+        .collect();
+    teams.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut by_principal: BTreeMap<String, u64> = BTreeMap::new();
+    for s in &t.shares.rows {
+        let (id, _kind): (_, PrincipalKind) = t.shares.principal(s);
+        *by_principal.entry(id.to_string()).or_default() += 1;
+    }
+    Inventory {
+        business_units,
+        users,
+        roles,
+        teams,
+        shares: SharesWire {
+            total: t.shares.rows.len() as u64,
+            cascaded: t.shares.cascaded_count(),
+            by_principal,
+        },
+    }
+}

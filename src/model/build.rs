@@ -273,7 +273,11 @@ pub fn build(raw: RawTables) -> BuildOutput {
     );
     let user_profiles = resolve_pairs(
         raw.user_profiles,
-        ("systemuserprofilescollection", "systemuserid", "fieldsecurityprofileid"),
+        (
+            "systemuserprofilescollection",
+            "systemuserid",
+            "fieldsecurityprofileid",
+        ),
         user_known,
         profile_known,
         &mut dangling,

@@ -6,7 +6,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{AnalyzeArgs, Cli, Command, ReportFormat, ValidateArgs};
+use crate::access::explain::print_user;
+use crate::access::hierarchy::Hierarchy;
+use crate::access::lookup::{self, Candidate};
+use crate::access::shares::ShareIndex;
+use crate::access::Engine;
+use crate::cli::{AccessArgs, AnalyzeArgs, Cli, Command, ReportFormat, ValidateArgs};
 use crate::ingest::{self, Export, InputStatus, LoadOptions};
 use crate::report;
 use crate::time::Timestamp;
@@ -46,13 +51,14 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Analyze(args) => analyze(&args, cli.quiet),
         Command::Validate(args) => validate(&args, cli.quiet),
+        Command::Access(args) => access(&args, cli.quiet),
     }
 }
 
 /// Loads an export, printing every fatal problem; `None` when the export cannot be analyzed.
-fn load_usable(dir: &Path, progress: &Progress) -> Result<Option<Export>> {
+fn load_usable(dir: &Path, options: &LoadOptions, progress: &Progress) -> Result<Option<Export>> {
     progress.step(&format!("reading {}", dir.display()));
-    let export = ingest::load(dir, &LoadOptions::default())?;
+    let export = ingest::load(dir, options)?;
     progress.finish();
     if export.is_usable() {
         return Ok(Some(export));
@@ -67,9 +73,11 @@ fn load_usable(dir: &Path, progress: &Progress) -> Result<Option<Export>> {
 
 fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     let progress = Progress::new(quiet);
-    let Some(export) = load_usable(&args.export_dir, &progress)? else {
+    let Some(export) = load_usable(&args.export_dir, &LoadOptions::default(), &progress)? else {
         return Ok(EXIT_ERROR);
     };
+    progress.step("computing effective access");
+    let engine = Engine::build(&export.tenant);
     let now = Timestamp::now();
     let ctx = report::json::ReportContext {
         generated_at: now,
@@ -82,7 +90,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     let mut written = Vec::new();
     if wants(ReportFormat::Json) {
         let path = args.out.join("report.json");
-        let report = report::json::build(&export, &ctx);
+        let report = report::json::build(&export, &engine, &ctx);
         report::write_atomically(&path, |w| {
             serde_json::to_writer_pretty(&mut *w, &report)?;
             w.write_all(b"\n")
@@ -90,6 +98,14 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
+    if wants(ReportFormat::Access) {
+        let path = args.out.join("effective-access.csv");
+        progress.step("writing effective-access.csv");
+        report::write_atomically(&path, |w| engine.write_effective_access(w))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
+    progress.finish();
     if !quiet {
         let t = &export.tenant;
         let enabled = t.users.iter().filter(|u| t.is_enabled(u)).count();
@@ -109,6 +125,64 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         for p in written {
             eprintln!("wrote {}", p.display());
         }
+    }
+    Ok(EXIT_OK)
+}
+
+fn access(args: &AccessArgs, quiet: bool) -> Result<i32> {
+    let progress = Progress::new(quiet);
+    // Only what the query needs: never the audit log, the share pages only with --shares.
+    let mut options = LoadOptions::default();
+    options.skip.insert("audits");
+    if !args.shares {
+        options.skip.insert("principalobjectaccessset");
+    }
+    let Some(export) = load_usable(&args.export_dir, &options, &progress)? else {
+        return Ok(EXIT_ERROR);
+    };
+    let t = &export.tenant;
+    let candidates: Vec<Candidate> = t
+        .users
+        .iter()
+        .map(|u| Candidate {
+            id: u.id.0,
+            names: u
+                .domain_name
+                .iter()
+                .chain(u.full_name.iter())
+                .chain(u.email.iter())
+                .cloned()
+                .collect(),
+            label: match (&u.domain_name, &u.full_name) {
+                (Some(d), Some(f)) => format!("{d} ({f}, {})", u.id),
+                _ => format!("{} ({})", u.display_name(), u.id),
+            },
+        })
+        .collect();
+    let user = match lookup::find("user", &args.user, &candidates) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let engine = Engine::build(t);
+    let shares = args.shares.then(|| ShareIndex::build(&engine));
+    let hierarchy = Hierarchy::build(t);
+    let explained = engine.explain_user(
+        user,
+        args.table.as_deref(),
+        shares.as_ref(),
+        hierarchy.as_ref(),
+    );
+    progress.finish();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &explained)?;
+        writeln!(out)?;
+    } else {
+        print_user(&mut out, &engine, &explained, args.all)?;
     }
     Ok(EXIT_OK)
 }

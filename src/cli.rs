@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyze an export directory and write the reports.
     Analyze(AnalyzeArgs),
+    /// Explain effective access: what a user can do, at which depth, and through which path.
+    Access(AccessArgs),
     /// Read an export directory and report what was found and what is wrong with it, without rules.
     Validate(ValidateArgs),
 }
@@ -42,10 +44,33 @@ pub struct AnalyzeArgs {
     pub as_of: Option<crate::time::Date>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct AccessArgs {
+    /// The export directory.
+    pub export_dir: PathBuf,
+    /// The user: a systemuserid, a UPN (domainname) or a full name.
+    #[arg(long)]
+    pub user: String,
+    /// Only the privileges on this table (logical name).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Also read the record shares and show what is shared with the user, and what of it they cannot use.
+    #[arg(long)]
+    pub shares: bool,
+    /// Show every entry of long lists.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     /// report.json
     Json,
+    /// effective-access.csv: one row per enabled user and privilege (large: opt-in)
+    Access,
     /// Every format.
     All,
 }

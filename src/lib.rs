@@ -1,5 +1,6 @@
 //! dvposture: offline security-posture analysis of Microsoft Dataverse / Dynamics 365 environment exports.
 
+pub mod access;
 pub mod app;
 pub mod cli;
 pub mod graph;

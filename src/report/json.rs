@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::access::Engine;
 use crate::ingest::{Export, TableInput};
 use crate::model::{DanglingReference, PrincipalKind, Tenant};
 use crate::time::{Date, Timestamp};
@@ -62,6 +63,17 @@ pub struct Summary {
     pub score: u32,
     pub users: u64,
     pub enabled_users: u64,
+    pub privileged_users: u64,
+    /// (enabled user, privilege) pairs held at each depth.
+    pub depth_counts: DepthCounts,
+}
+
+#[derive(Serialize, Default)]
+pub struct DepthCounts {
+    pub basic: u64,
+    pub local: u64,
+    pub deep: u64,
+    pub global: u64,
 }
 
 #[derive(Serialize)]
@@ -88,6 +100,7 @@ pub struct UserWire {
     pub name: String,
     pub enabled: bool,
     pub business_unit: String,
+    pub privileged: bool,
     pub roles: Vec<RoleAssignmentWire>,
     pub teams: Vec<String>,
 }
@@ -134,7 +147,7 @@ pub struct ReportContext {
     pub as_of: Date,
 }
 
-pub fn build<'a>(export: &'a Export, ctx: &ReportContext) -> Report<'a> {
+pub fn build<'a>(export: &'a Export, engine: &Engine, ctx: &ReportContext) -> Report<'a> {
     let t = &export.tenant;
     let environment = EnvironmentWire {
         name: t
@@ -154,10 +167,20 @@ pub fn build<'a>(export: &'a Export, ctx: &ReportContext) -> Report<'a> {
         (Some(from), Some(to)) => Some(Window { from, to }),
         _ => None,
     };
+    let [basic, local, deep, global] = engine.depth_counts();
     let summary = Summary {
         score: 100,
         users: t.users.len() as u64,
         enabled_users: t.users.iter().filter(|u| t.is_enabled(u)).count() as u64,
+        privileged_users: (0..t.users.len())
+            .filter(|&u| engine.is_privileged(u))
+            .count() as u64,
+        depth_counts: DepthCounts {
+            basic,
+            local,
+            deep,
+            global,
+        },
         ..Default::default()
     };
     Report {
@@ -174,7 +197,7 @@ pub fn build<'a>(export: &'a Export, ctx: &ReportContext) -> Report<'a> {
         summary,
         rules: Vec::new(),
         findings: Vec::new(),
-        inventory: inventory(t),
+        inventory: inventory(t, engine),
         dangling_references: &t.dangling,
         ignored_files: &export.ignored_files,
     }
@@ -202,7 +225,7 @@ pub fn team_member_counts(t: &Tenant) -> Vec<u64> {
     counts
 }
 
-fn inventory(t: &Tenant) -> Inventory {
+fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
     let mut users_per_bu: BTreeMap<_, u64> = BTreeMap::new();
     for u in &t.users {
         *users_per_bu.entry(u.business_unit).or_default() += 1;
@@ -242,7 +265,8 @@ fn inventory(t: &Tenant) -> Inventory {
     let mut users: Vec<UserWire> = t
         .users
         .iter()
-        .map(|u| {
+        .enumerate()
+        .map(|(ui, u)| {
             let mut teams = teams_of.get(&u.id).cloned().unwrap_or_default();
             if let Some(d) = default_team.get(&u.business_unit) {
                 teams.push(*d);
@@ -275,6 +299,7 @@ fn inventory(t: &Tenant) -> Inventory {
                 name: u.display_name(),
                 enabled: t.is_enabled(u),
                 business_unit: u.business_unit.to_string(),
+                privileged: engine.is_privileged(ui),
                 roles,
                 teams: teams.iter().map(|x| x.to_string()).collect(),
             }

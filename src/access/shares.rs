@@ -1,0 +1,181 @@
+//! Record shares against effective access (ACCESS-MODEL.md, "Record shares"): a shared right is effective only
+//! when the user passes the privilege check for it on that table (Basic or more, through any path, within their
+//! access mode). A share that cannot be used looks like access in the admin UI and is not.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::Engine;
+use crate::id::{Guid, TeamId, UserId};
+use crate::model::{PrincipalKind, Right};
+
+/// A user's shares on one table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TableShares {
+    pub table: String,
+    /// Distinct records shared with the user or their teams.
+    pub records: u64,
+    /// Records with a direct share (a right in `accessrightsmask`).
+    pub direct: u64,
+    /// Records shared only by cascading (`inheritedaccessrightsmask`).
+    pub cascaded: u64,
+    /// AccessRights the shares carry (union over the records).
+    pub rights: u32,
+    /// The part the user can use.
+    pub effective: u32,
+    /// The part the user cannot use (lacks the privilege).
+    pub ineffective: u32,
+}
+
+/// Shared rights that nobody they are shared with can use, per principal and table.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct IneffectiveShare {
+    pub principal: Guid,
+    pub principal_kind: PrincipalKind,
+    pub table: String,
+    pub rights: u32,
+    pub records: u64,
+    /// Up to five record ids, smallest first.
+    pub examples: Vec<Guid>,
+}
+
+/// Shares indexed by principal (built once, when shares are asked about).
+pub struct ShareIndex {
+    by_principal: HashMap<(Guid, PrincipalKind), Vec<u32>>,
+}
+
+impl ShareIndex {
+    pub fn build(e: &Engine) -> ShareIndex {
+        let mut by_principal: HashMap<(Guid, PrincipalKind), Vec<u32>> = HashMap::new();
+        let shares = &e.tenant.shares;
+        for (i, s) in shares.rows.iter().enumerate() {
+            by_principal
+                .entry(shares.principal(s))
+                .or_default()
+                .push(i as u32);
+        }
+        ShareIndex { by_principal }
+    }
+
+    fn rows(&self, id: Guid, kind: PrincipalKind) -> &[u32] {
+        self.by_principal
+            .get(&(id, kind))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+pub fn right_names(mask: u32) -> Vec<&'static str> {
+    Right::in_mask(mask).map(Right::name).collect()
+}
+
+impl Engine<'_> {
+    /// The AccessRights a user holds on a table at Basic or more (the privilege check of a share).
+    pub fn held_rights(&self, user: usize, table: &str) -> u32 {
+        let Some(set) = self.grant_set_of(user) else {
+            return 0;
+        };
+        set.held
+            .iter()
+            .filter_map(|h| {
+                let info = &self.catalog[h.privilege as usize];
+                info.right.filter(|_| info.covers(table)).map(|r| r.mask())
+            })
+            .fold(0, |a, b| a | b)
+    }
+
+    /// A user's shares, per table: shared with them and with every team they are in (any type).
+    pub fn user_shares(&self, index: &ShareIndex, user: usize) -> Vec<TableShares> {
+        let t = self.tenant;
+        let mut rows: Vec<u32> = index.rows(t.users[user].id.0, PrincipalKind::User).to_vec();
+        for &team in &self.user_teams[user] {
+            rows.extend_from_slice(index.rows(t.teams[team as usize].id.0, PrincipalKind::Team));
+        }
+        // Per table, per record: the union of rights, and whether any of them is direct.
+        let mut per_table: BTreeMap<&str, HashMap<Guid, (u32, bool)>> = BTreeMap::new();
+        for r in rows {
+            let s = &t.shares.rows[r as usize];
+            let rec = per_table
+                .entry(t.shares.table_name(s))
+                .or_default()
+                .entry(s.object)
+                .or_default();
+            rec.0 |= s.all_rights();
+            rec.1 |= s.is_direct();
+        }
+        per_table
+            .into_iter()
+            .map(|(table, records)| {
+                let rights = records.values().fold(0, |a, r| a | r.0);
+                let held = self.held_rights(user, table);
+                let direct = records.values().filter(|r| r.1).count() as u64;
+                TableShares {
+                    table: table.to_string(),
+                    records: records.len() as u64,
+                    direct,
+                    cascaded: records.len() as u64 - direct,
+                    rights,
+                    effective: rights & held,
+                    ineffective: rights & !held,
+                }
+            })
+            .collect()
+    }
+
+    /// Every principal and table with shared rights that cannot be used: for a user, the rights they lack;
+    /// for a team, the rights no enabled member holds. Shares to principals not in the export are left to the
+    /// dangling-reference finding.
+    pub fn ineffective_shares(&self) -> Vec<IneffectiveShare> {
+        let t = self.tenant;
+        let shares = &t.shares;
+        // Group rows by (principal, table).
+        let mut groups: BTreeMap<(u32, u32), Vec<usize>> = BTreeMap::new();
+        for (i, s) in shares.rows.iter().enumerate() {
+            groups.entry((s.principal, s.table)).or_default().push(i);
+        }
+        let mut memo: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut out = Vec::new();
+        for ((principal, table), rows) in groups {
+            let (id, kind) = shares.principals[principal as usize];
+            let table_name = &shares.tables[table as usize];
+            let held = match kind {
+                PrincipalKind::User => match t.index.users.get(&UserId(id)) {
+                    Some(&u) => self.held_rights(u, table_name),
+                    None => continue,
+                },
+                PrincipalKind::Team => match t.index.teams.get(&TeamId(id)) {
+                    Some(&team) => *memo.entry((team as u32, table)).or_insert_with(|| {
+                        self.team_users[team]
+                            .iter()
+                            .filter(|&&u| self.user_grant_set[u as usize].is_some())
+                            .fold(0, |a, &u| a | self.held_rights(u as usize, table_name))
+                    }),
+                    None => continue,
+                },
+            };
+            let mut rights = 0;
+            let mut records: Vec<Guid> = Vec::new();
+            for &i in &rows {
+                let lacking = shares.rows[i].all_rights() & !held;
+                if lacking != 0 {
+                    rights |= lacking;
+                    records.push(shares.rows[i].object);
+                }
+            }
+            if rights == 0 {
+                continue;
+            }
+            records.sort();
+            records.dedup();
+            out.push(IneffectiveShare {
+                principal: id,
+                principal_kind: kind,
+                table: table_name.clone(),
+                rights,
+                records: records.len() as u64,
+                examples: records.into_iter().take(5).collect(),
+            });
+        }
+        out.sort_by(|a, b| (a.principal, &a.table).cmp(&(b.principal, &b.table)));
+        out
+    }
+}

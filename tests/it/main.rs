@@ -1,6 +1,9 @@
 //! The one integration-test binary.
 
+mod access;
+mod access_naive;
 mod common;
 mod fixtures;
 mod ingest_bad_input;
 mod ingest_formats;
+mod tenant;

@@ -21,28 +21,46 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_GATE: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
-/// A spinner on stderr, only when stderr is a terminal and `--quiet` is off.
-pub struct Progress(Option<indicatif::ProgressBar>);
+/// A spinner on stderr, only when stderr is a terminal and `--quiet` is off. It also times each step, and
+/// prints the times when `DVPOSTURE_TIMINGS` is set (for benchmarks).
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    steps: std::cell::RefCell<Vec<(String, std::time::Instant)>>,
+}
 
 impl Progress {
     pub fn new(quiet: bool) -> Progress {
-        if quiet || !std::io::stderr().is_terminal() {
-            return Progress(None);
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            bar,
+            steps: Default::default(),
         }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Progress(Some(bar))
     }
 
     pub fn step(&self, message: &str) {
-        if let Some(b) = &self.0 {
+        self.steps
+            .borrow_mut()
+            .push((message.to_string(), std::time::Instant::now()));
+        if let Some(b) = &self.bar {
             b.set_message(message.to_string());
         }
     }
 
     pub fn finish(&self) {
-        if let Some(b) = &self.0 {
+        if let Some(b) = &self.bar {
             b.finish_and_clear();
+        }
+        let steps = self.steps.borrow();
+        if std::env::var_os("DVPOSTURE_TIMINGS").is_some() && !steps.is_empty() {
+            let end = std::time::Instant::now();
+            for (i, (name, start)) in steps.iter().enumerate() {
+                let until = steps.get(i + 1).map_or(end, |s| s.1);
+                eprintln!("timing: {:>9.3}s  {name}", (until - *start).as_secs_f64());
+            }
         }
     }
 }
@@ -59,10 +77,10 @@ pub fn run(cli: Cli) -> Result<i32> {
 fn load_usable(dir: &Path, options: &LoadOptions, progress: &Progress) -> Result<Option<Export>> {
     progress.step(&format!("reading {}", dir.display()));
     let export = ingest::load(dir, options)?;
-    progress.finish();
     if export.is_usable() {
         return Ok(Some(export));
     }
+    progress.finish();
     let mut err = std::io::stderr().lock();
     for p in &export.fatal {
         writeln!(err, "error: {p}")?;
@@ -90,6 +108,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     let mut written = Vec::new();
     if wants(ReportFormat::Json) {
         let path = args.out.join("report.json");
+        progress.step("writing report.json");
         let report = report::json::build(&export, &engine, &ctx);
         report::write_atomically(&path, |w| {
             serde_json::to_writer_pretty(&mut *w, &report)?;
@@ -162,10 +181,12 @@ fn access(args: &AccessArgs, quiet: bool) -> Result<i32> {
     let user = match lookup::find("user", &args.user, &candidates) {
         Ok(u) => u,
         Err(e) => {
+            progress.finish();
             eprintln!("error: {e}");
             return Ok(EXIT_ERROR);
         }
     };
+    progress.step("computing effective access");
     let engine = Engine::build(t);
     let shares = args.shares.then(|| ShareIndex::build(&engine));
     let hierarchy = Hierarchy::build(t);

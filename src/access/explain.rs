@@ -210,7 +210,7 @@ impl Engine<'_> {
                     .to_string(),
             );
         }
-        if hierarchy.is_some() {
+        if hierarchy.as_ref().is_some_and(|h| h.span > 0) {
             notes.push("Hierarchy reach is an upper bound: tables excluded from hierarchy security are not in the export.".to_string());
         }
         if set.is_none() {

@@ -2,6 +2,7 @@
 
 mod access;
 mod access_naive;
+mod cli;
 mod common;
 mod fixtures;
 mod ingest_bad_input;

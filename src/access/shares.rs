@@ -132,23 +132,39 @@ impl Engine<'_> {
         for (i, s) in shares.rows.iter().enumerate() {
             groups.entry((s.principal, s.table)).or_default().push(i);
         }
-        let mut memo: HashMap<(u32, u32), u32> = HashMap::new();
+        // The rights a grant set holds on a table, and the union over a team's enabled members, computed once.
+        let mut by_set: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut by_team: HashMap<(u32, u32), u32> = HashMap::new();
+        let set_rights = |set: u32, table: u32, user: usize, by_set: &mut HashMap<(u32, u32), u32>| {
+            *by_set.entry((set, table)).or_insert_with(|| self.held_rights(user, &shares.tables[table as usize]))
+        };
         let mut out = Vec::new();
         for ((principal, table), rows) in groups {
             let (id, kind) = shares.principals[principal as usize];
             let table_name = &shares.tables[table as usize];
             let held = match kind {
                 PrincipalKind::User => match t.index.users.get(&UserId(id)) {
-                    Some(&u) => self.held_rights(u, table_name),
+                    Some(&u) => match self.user_grant_set[u] {
+                        Some(set) => set_rights(set, table, u, &mut by_set),
+                        None => 0,
+                    },
                     None => continue,
                 },
                 PrincipalKind::Team => match t.index.teams.get(&TeamId(id)) {
-                    Some(&team) => *memo.entry((team as u32, table)).or_insert_with(|| {
-                        self.team_users[team]
-                            .iter()
-                            .filter(|&&u| self.user_grant_set[u as usize].is_some())
-                            .fold(0, |a, &u| a | self.held_rights(u as usize, table_name))
-                    }),
+                    Some(&team) => {
+                        if let Some(&h) = by_team.get(&(team as u32, table)) {
+                            h
+                        } else {
+                            let mut h = 0;
+                            for &u in &self.team_users[team] {
+                                if let Some(set) = self.user_grant_set[u as usize] {
+                                    h |= set_rights(set, table, u as usize, &mut by_set);
+                                }
+                            }
+                            by_team.insert((team as u32, table), h);
+                            h
+                        }
+                    }
                     None => continue,
                 },
             };

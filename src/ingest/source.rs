@@ -109,6 +109,11 @@ fn parse_name(name: &str) -> Option<(String, u32, Format, bool)> {
     Some((stem.to_string(), 1, format, gzip))
 }
 
+/// The table a file of the export directory belongs to, if any.
+pub fn table_of(file_name: &str) -> Option<&'static str> {
+    parse_name(file_name).and_then(|(stem, ..)| canonical_table(&stem))
+}
+
 /// Lists the export directory.
 pub fn discover(dir: &Path) -> std::io::Result<Discovery> {
     let mut found: BTreeMap<&'static str, Vec<SourceFile>> = BTreeMap::new();

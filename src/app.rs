@@ -11,9 +11,16 @@ use crate::access::hierarchy::Hierarchy;
 use crate::access::lookup::{self, Candidate};
 use crate::access::shares::ShareIndex;
 use crate::access::Engine;
-use crate::cli::{AccessArgs, AnalyzeArgs, Cli, Command, ReportFormat, ValidateArgs};
+use crate::cli::{
+    AccessArgs, AnalyzeArgs, Cli, Command, ReportFormat, RulesArgs, RulesCommand, SampleArgs,
+    ValidateArgs,
+};
+use crate::config::Config;
+use crate::finding::Severity;
 use crate::ingest::{self, Export, InputStatus, LoadOptions};
+use crate::policy;
 use crate::report;
+use crate::rules::{self, RuleStatus};
 use crate::time::Timestamp;
 
 /// Exit codes (CLI.md).
@@ -50,6 +57,13 @@ impl Progress {
         }
     }
 
+    /// A figure for benchmarks, printed with the timings.
+    pub fn detail(&self, text: &str) {
+        if std::env::var_os("DVPOSTURE_TIMINGS").is_some() {
+            eprintln!("detail: {text}");
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
@@ -70,6 +84,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Analyze(args) => analyze(&args, cli.quiet),
         Command::Validate(args) => validate(&args, cli.quiet),
         Command::Access(args) => access(&args, cli.quiet),
+        Command::Rules(args) => rules_command(&args),
+        Command::Sample(args) => sample(&args, cli.quiet),
     }
 }
 
@@ -90,17 +106,54 @@ fn load_usable(dir: &Path, options: &LoadOptions, progress: &Progress) -> Result
 }
 
 fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
+    let (config, warnings) = match Config::discover(args.config.as_deref(), &args.export_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     let progress = Progress::new(quiet);
     let Some(export) = load_usable(&args.export_dir, &LoadOptions::default(), &progress)? else {
         return Ok(EXIT_ERROR);
     };
     progress.step("computing effective access");
     let engine = Engine::build(&export.tenant);
+    progress.detail(&format!(
+        "{} distinct grant sets for {} enabled users",
+        engine.grant_sets.len(),
+        engine.user_grant_set.iter().filter(|s| s.is_some()).count()
+    ));
+    let hierarchy = Hierarchy::build(&export.tenant);
     let now = Timestamp::now();
     let ctx = report::json::ReportContext {
         generated_at: now,
         as_of: args.as_of.unwrap_or(now.date()),
     };
+    progress.step("applying the rules");
+    let (excluded, unmatched_exclusions) = rules::resolve_excluded(&export.tenant, &config.exclude);
+    for e in &unmatched_exclusions {
+        eprintln!("warning: excluded principal {e:?} matches no user in the export");
+    }
+    let shared = rules::Shared {
+        tenant: &export.tenant,
+        engine: &engine,
+        hierarchy: hierarchy.as_ref(),
+        as_of: ctx.as_of,
+        excluded,
+    };
+    let analysis = policy::apply(rules::run(&shared, &config), &config, ctx.as_of);
+    for w in &analysis.expired_waivers {
+        eprintln!(
+            "warning: the waiver of {} on line {} expired on {}; it no longer applies",
+            w.rule,
+            w.line,
+            w.expires.map(|d| d.to_string()).unwrap_or_default()
+        );
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
     let wants =
@@ -109,7 +162,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     if wants(ReportFormat::Json) {
         let path = args.out.join("report.json");
         progress.step("writing report.json");
-        let report = report::json::build(&export, &engine, &ctx);
+        let report = report::json::build(&export, &engine, &analysis, &ctx);
         report::write_atomically(&path, |w| {
             serde_json::to_writer_pretty(&mut *w, &report)?;
             w.write_all(b"\n")
@@ -136,6 +189,28 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
             t.teams.len(),
             t.roles.len(),
             t.business_units.len()
+        );
+        let evaluated = analysis
+            .rules
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.status,
+                    RuleStatus::Passed | RuleStatus::Failed | RuleStatus::Waived
+                )
+            })
+            .count();
+        eprintln!(
+            "{} rules evaluated ({} failed); findings: {} critical, {} high, {} medium, {} low, {} info, {} waived; score {}",
+            evaluated,
+            analysis.rules.iter().filter(|r| r.status == RuleStatus::Failed).count(),
+            analysis.count(Severity::Critical),
+            analysis.count(Severity::High),
+            analysis.count(Severity::Medium),
+            analysis.count(Severity::Low),
+            analysis.count(Severity::Info),
+            analysis.waived(),
+            analysis.score
         );
         let problems: u64 = export.inputs.iter().map(|i| i.problem_count).sum();
         if problems > 0 {
@@ -321,4 +396,99 @@ fn print_validation(out: &mut dyn Write, export: &Export) -> std::io::Result<()>
         }
     }
     Ok(())
+}
+
+fn rules_command(args: &RulesArgs) -> Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match &args.command {
+        None | Some(RulesCommand::List) => {
+            for (group, heading) in rules::meta::GROUPS {
+                writeln!(out, "{heading}")?;
+                for m in rules::metas().iter().filter(|m| m.group == group) {
+                    writeln!(out, "  {:<42} {:<8} {}", m.id, m.severity.name(), m.title)?;
+                }
+            }
+            Ok(EXIT_OK)
+        }
+        Some(RulesCommand::Explain { rule_id }) => {
+            let Some(m) = rules::meta(rule_id) else {
+                let candidates: Vec<Candidate> = rules::metas()
+                    .iter()
+                    .map(|m| Candidate {
+                        id: crate::id::Guid(0),
+                        names: vec![m.id.clone(), m.title.clone()],
+                        label: m.id.clone(),
+                    })
+                    .collect();
+                let e = lookup::find("rule", rule_id, &candidates).err();
+                eprintln!(
+                    "error: {}",
+                    e.map_or_else(|| format!("no rule {rule_id:?}"), |e| e.to_string())
+                );
+                return Ok(EXIT_ERROR);
+            };
+            writeln!(out, "{} ({})\n", m.title, m.id)?;
+            writeln!(
+                out,
+                "severity: {}   confidence: {:?}   one finding per: {}",
+                m.severity.name(),
+                m.confidence,
+                m.per
+            )?;
+            writeln!(
+                out,
+                "needs: {}",
+                if m.inputs.is_empty() {
+                    "nothing beyond the required tables".to_string()
+                } else {
+                    m.inputs.join(", ")
+                }
+            )?;
+            writeln!(out, "\nFires when\n  {}", m.fires_when.trim())?;
+            writeln!(
+                out,
+                "\nWhy it matters\n  {}",
+                m.rationale.trim().replace('\n', "\n  ")
+            )?;
+            writeln!(
+                out,
+                "\nWhat to do\n  {}",
+                m.remediation.trim().replace('\n', "\n  ")
+            )?;
+            if !m.thresholds.is_empty() {
+                writeln!(out, "\nThresholds (dvposture.toml: [rules.{}])", m.id)?;
+                for (k, v) in &m.thresholds {
+                    writeln!(out, "  {k} = {v}")?;
+                }
+            }
+            writeln!(out, "\nReferences")?;
+            for r in &m.references {
+                writeln!(out, "  {}: {}", r.title, r.location())?;
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn sample(args: &SampleArgs, quiet: bool) -> Result<i32> {
+    let progress = Progress::new(quiet);
+    progress.step(&format!("writing a {}-user export", args.users));
+    let summary = crate::sample::write_sample(
+        &args.out_dir,
+        &crate::sample::SampleOptions {
+            users: args.users,
+            seed: args.seed,
+        },
+    )?;
+    progress.finish();
+    if !quiet {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        for (file, rows) in &summary.files {
+            writeln!(out, "{rows:>10}  {file}")?;
+        }
+        writeln!(out, "wrote {}", args.out_dir.display())?;
+    }
+    Ok(EXIT_OK)
 }

@@ -27,6 +27,10 @@ pub enum Command {
     Access(AccessArgs),
     /// Read an export directory and report what was found and what is wrong with it, without rules.
     Validate(ValidateArgs),
+    /// List the rules, or explain one.
+    Rules(RulesArgs),
+    /// Write a synthetic export of any size in the format of INPUT.md.
+    Sample(SampleArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +46,26 @@ pub struct AnalyzeArgs {
     /// The date that key ages and waiver expiry are judged at (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_parser = parse_date)]
     pub as_of: Option<crate::time::Date>,
+    /// The config file (thresholds, severities, exclusions, waivers); default: ./dvposture.toml when present.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: Option<RulesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every rule: id, severity, title (the default).
+    List,
+    /// One rule in full: what fires it, why it matters, what to do, thresholds and references.
+    Explain {
+        /// The rule id, e.g. too-many-system-administrators.
+        rule_id: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +106,18 @@ pub struct ValidateArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SampleArgs {
+    /// The directory to write the export into (created if needed).
+    pub out_dir: PathBuf,
+    /// How many users (at least 10).
+    #[arg(long, default_value_t = 1000)]
+    pub users: usize,
+    /// The random seed: the same seed and size give the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 fn parse_date(s: &str) -> Result<crate::time::Date, String> {

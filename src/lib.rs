@@ -3,9 +3,14 @@
 pub mod access;
 pub mod app;
 pub mod cli;
+pub mod config;
+pub mod finding;
 pub mod graph;
 pub mod id;
 pub mod ingest;
 pub mod model;
+pub mod policy;
 pub mod report;
+pub mod rules;
+pub mod sample;
 pub mod time;

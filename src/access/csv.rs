@@ -29,7 +29,7 @@ impl Engine<'_> {
             .iter()
             .map(|h| {
                 let info = &self.catalog[h.privilege as usize];
-                let bus = self.business_units(h);
+                let bus = self.business_units(set, h);
                 let via = self.via(set, h, &bus);
                 [
                     info.tables.join(";"),

@@ -147,13 +147,13 @@ impl Engine<'_> {
                 if table.as_deref().is_some_and(|x| !info.covers(x)) {
                     continue;
                 }
-                let bus = self.business_units(h);
-                let mut grants: Vec<GrantLine> = h
-                    .grants
+                let bus = self.business_units(set, h);
+                let mut grants: Vec<GrantLine> = set
+                    .grants(h)
                     .iter()
                     .map(|g| GrantLine {
                         depth: g.depth,
-                        anchor: self.bu_named(g.anchor),
+                        anchor: self.bu_named(self.anchor(set, g)),
                         path: self.grant_path(set, g),
                         team_records_only: g.team_records_only,
                     })

@@ -45,24 +45,25 @@ pub struct Assignment {
     pub team: Option<u32>,
 }
 
-/// One grant of a privilege: a depth, anchored at the business unit of the role copy, through an assignment.
+/// One grant of a privilege: a depth, through an assignment, anchored at the business unit of the assigned
+/// role copy (`Engine::anchor`). Four bytes: grant sets hold millions of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Grant {
     pub depth: Depth,
-    pub anchor: BusinessUnitId,
-    /// Index into the grant set's `assignments`.
-    pub assignment: u32,
     /// A Basic grant of a team role with `isinherited = 0`: over team-owned records only.
     pub team_records_only: bool,
+    /// Index into the grant set's `assignments`.
+    pub assignment: u16,
 }
 
-/// A privilege a grant set holds: the broadest depth, and every grant that gives it.
+/// A privilege a grant set holds: the broadest depth, and its grants (a range of the set's `grants`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Held {
     /// Index into `tenant.privileges` (and the catalog).
     pub privilege: u32,
     pub depth: Depth,
-    pub grants: Vec<Grant>,
+    first_grant: u32,
+    grant_count: u32,
 }
 
 /// Why an account is privileged (ACCESS-MODEL.md, "Privileged accounts").
@@ -92,11 +93,20 @@ pub struct GrantSet {
     pub assignments: Vec<Assignment>,
     /// Sorted by privilege name (bytewise), then index.
     pub held: Vec<Held>,
+    /// The grants of every held privilege, by privilege.
+    grants: Vec<Grant>,
     /// Every reason the users are privileged (empty: not privileged).
     pub privileged: Vec<PrivilegedReason>,
     /// True when the only roles come from team roles with `isinherited = 0` (cannot run apps).
     pub only_team_privileges: bool,
     pub users: u32,
+}
+
+impl GrantSet {
+    /// Every grant that gives a held privilege.
+    pub fn grants(&self, h: &Held) -> &[Grant] {
+        &self.grants[h.first_grant as usize..(h.first_grant + h.grant_count) as usize]
+    }
 }
 
 /// Effective access for a whole tenant.
@@ -281,7 +291,7 @@ impl<'t> Engine<'t> {
         users: u32,
     ) -> GrantSet {
         let t = self.tenant;
-        let mut by_privilege: HashMap<u32, Vec<Grant>> = HashMap::new();
+        let mut pairs: Vec<(u32, Grant)> = Vec::new();
         let mut only_team_privileges = !assignments.is_empty();
         for (ai, a) in assignments.iter().enumerate() {
             let role = &t.roles[a.role as usize];
@@ -302,24 +312,35 @@ impl<'t> Engine<'t> {
                 if !effective {
                     continue;
                 }
-                by_privilege.entry(p).or_default().push(Grant {
-                    depth,
-                    anchor: role.business_unit,
-                    assignment: ai as u32,
-                    team_records_only: a.team.is_some()
-                        && !source.inherited
-                        && depth == Depth::Basic,
-                });
+                pairs.push((
+                    p,
+                    Grant {
+                        depth,
+                        team_records_only: a.team.is_some()
+                            && !source.inherited
+                            && depth == Depth::Basic,
+                        assignment: ai as u16,
+                    },
+                ));
             }
         }
-        let mut held: Vec<Held> = by_privilege
-            .into_iter()
-            .map(|(privilege, grants)| Held {
-                privilege,
-                depth: grants.iter().map(|g| g.depth).max().unwrap_or(Depth::Basic),
-                grants,
-            })
-            .collect();
+        pairs.sort_by_key(|(p, g)| (*p, g.assignment));
+        let grants: Vec<Grant> = pairs.iter().map(|(_, g)| *g).collect();
+        let mut held: Vec<Held> = Vec::new();
+        for (i, (p, g)) in pairs.iter().enumerate() {
+            match held.last_mut() {
+                Some(h) if h.privilege == *p => {
+                    h.grant_count += 1;
+                    h.depth = h.depth.max(g.depth);
+                }
+                _ => held.push(Held {
+                    privilege: *p,
+                    depth: g.depth,
+                    first_grant: i as u32,
+                    grant_count: 1,
+                }),
+            }
+        }
         held.sort_by(|a, b| {
             self.catalog[a.privilege as usize]
                 .name
@@ -331,6 +352,7 @@ impl<'t> Engine<'t> {
             access_mode,
             assignments,
             held,
+            grants,
             privileged: Vec::new(),
             only_team_privileges,
             users,
@@ -363,8 +385,8 @@ impl<'t> Engine<'t> {
         }
         for h in &set.held {
             let info = &self.catalog[h.privilege as usize];
-            let best = h
-                .grants
+            let best = set
+                .grants(h)
                 .iter()
                 .filter(|g| g.depth == h.depth)
                 .map(|g| self.grant_path(set, g))
@@ -416,15 +438,15 @@ impl<'t> Engine<'t> {
 
     /// The reach below Global (ACCESS-MODEL.md, `business_units`): every Local or Deep grant not strictly
     /// contained in another one, sorted; empty when the depth is Global or Basic.
-    pub fn business_units(&self, h: &Held) -> Vec<(Depth, BusinessUnitId)> {
+    pub fn business_units(&self, set: &GrantSet, h: &Held) -> Vec<(Depth, BusinessUnitId)> {
         if matches!(h.depth, Depth::Global | Depth::Basic) {
             return Vec::new();
         }
-        let mut items: Vec<(Depth, BusinessUnitId)> = h
-            .grants
+        let mut items: Vec<(Depth, BusinessUnitId)> = set
+            .grants(h)
             .iter()
             .filter(|g| matches!(g.depth, Depth::Local | Depth::Deep))
-            .map(|g| (g.depth, g.anchor))
+            .map(|g| (g.depth, self.anchor(set, g)))
             .collect();
         items.sort();
         items.dedup();
@@ -456,15 +478,22 @@ impl<'t> Engine<'t> {
         h: &Held,
         business_units: &[(Depth, BusinessUnitId)],
     ) -> Vec<String> {
-        let mut paths: Vec<String> = h
-            .grants
+        let mut paths: Vec<String> = set
+            .grants(h)
             .iter()
-            .filter(|g| g.depth == h.depth || business_units.contains(&(g.depth, g.anchor)))
+            .filter(|g| {
+                g.depth == h.depth || business_units.contains(&(g.depth, self.anchor(set, g)))
+            })
             .map(|g| self.grant_path(set, g))
             .collect();
         paths.sort();
         paths.dedup();
         paths
+    }
+
+    /// The business unit a grant is anchored at: that of the role copy assigned.
+    pub fn anchor(&self, set: &GrantSet, g: &Grant) -> BusinessUnitId {
+        self.tenant.roles[set.assignments[g.assignment as usize].role as usize].business_unit
     }
 
     pub fn grant_set_of(&self, user: usize) -> Option<&GrantSet> {

@@ -135,9 +135,12 @@ impl Engine<'_> {
         // The rights a grant set holds on a table, and the union over a team's enabled members, computed once.
         let mut by_set: HashMap<(u32, u32), u32> = HashMap::new();
         let mut by_team: HashMap<(u32, u32), u32> = HashMap::new();
-        let set_rights = |set: u32, table: u32, user: usize, by_set: &mut HashMap<(u32, u32), u32>| {
-            *by_set.entry((set, table)).or_insert_with(|| self.held_rights(user, &shares.tables[table as usize]))
-        };
+        let set_rights =
+            |set: u32, table: u32, user: usize, by_set: &mut HashMap<(u32, u32), u32>| {
+                *by_set
+                    .entry((set, table))
+                    .or_insert_with(|| self.held_rights(user, &shares.tables[table as usize]))
+            };
         let mut out = Vec::new();
         for ((principal, table), rows) in groups {
             let (id, kind) = shares.principals[principal as usize];

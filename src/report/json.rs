@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::access::Engine;
+use crate::finding::{Confidence, Severity, Subject};
 use crate::ingest::{Export, TableInput};
 use crate::model::{DanglingReference, PrincipalKind, Tenant};
+use crate::policy::{Analysis, AppliedWaiver, FindingStatus, WaiverNote, SCORE_FORMULA};
+use crate::rules::RuleStatus;
 use crate::time::{Date, Timestamp};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -22,13 +25,48 @@ pub struct Report<'a> {
     pub audit_window: Option<Window>,
     pub inputs: &'a [TableInput],
     pub summary: Summary,
-    pub rules: Vec<serde_json::Value>,
-    pub findings: Vec<serde_json::Value>,
+    pub rules: Vec<RuleWire>,
+    pub findings: Vec<FindingWire<'a>>,
+    pub waivers: WaiversWire<'a>,
     pub inventory: Inventory,
     /// Rows that refer to ids the export does not hold (data quality).
     pub dangling_references: &'a [DanglingReference],
     /// Files in the export directory that are not a table of INPUT.md (not read).
     pub ignored_files: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct RuleWire {
+    pub id: &'static str,
+    pub title: String,
+    pub severity: Severity,
+    pub status: RuleStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub findings: usize,
+}
+
+#[derive(Serialize)]
+pub struct FindingWire<'a> {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub subject: &'a Subject,
+    pub evidence: &'a serde_json::Value,
+    pub fingerprint: &'a str,
+    pub status: FindingStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<&'a AppliedWaiver>,
+}
+
+#[derive(Serialize)]
+pub struct WaiversWire<'a> {
+    /// Waivers past their `expires` date: they no longer apply.
+    pub expired: &'a [WaiverNote],
+    /// Waivers that matched no finding.
+    pub unmatched: &'a [WaiverNote],
 }
 
 #[derive(Serialize)]
@@ -52,7 +90,7 @@ pub struct Window {
     pub to: Timestamp,
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize)]
 pub struct Summary {
     pub critical: u64,
     pub high: u64,
@@ -61,6 +99,7 @@ pub struct Summary {
     pub info: u64,
     pub waived: u64,
     pub score: u32,
+    pub score_formula: &'static str,
     pub users: u64,
     pub enabled_users: u64,
     pub privileged_users: u64,
@@ -147,7 +186,12 @@ pub struct ReportContext {
     pub as_of: Date,
 }
 
-pub fn build<'a>(export: &'a Export, engine: &Engine, ctx: &ReportContext) -> Report<'a> {
+pub fn build<'a>(
+    export: &'a Export,
+    engine: &Engine,
+    analysis: &'a Analysis,
+    ctx: &ReportContext,
+) -> Report<'a> {
     let t = &export.tenant;
     let environment = EnvironmentWire {
         name: t
@@ -169,7 +213,14 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, ctx: &ReportContext) -> Re
     };
     let [basic, local, deep, global] = engine.depth_counts();
     let summary = Summary {
-        score: 100,
+        critical: analysis.count(Severity::Critical),
+        high: analysis.count(Severity::High),
+        medium: analysis.count(Severity::Medium),
+        low: analysis.count(Severity::Low),
+        info: analysis.count(Severity::Info),
+        waived: analysis.waived(),
+        score: analysis.score,
+        score_formula: SCORE_FORMULA,
         users: t.users.len() as u64,
         enabled_users: t.users.iter().filter(|u| t.is_enabled(u)).count() as u64,
         privileged_users: (0..t.users.len())
@@ -181,7 +232,6 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, ctx: &ReportContext) -> Re
             deep,
             global,
         },
-        ..Default::default()
     };
     Report {
         schema_version: SCHEMA_VERSION,
@@ -195,8 +245,41 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, ctx: &ReportContext) -> Re
         audit_window,
         inputs: &export.inputs,
         summary,
-        rules: Vec::new(),
-        findings: Vec::new(),
+        rules: analysis
+            .rules
+            .iter()
+            .map(|r| {
+                let meta = crate::rules::meta(r.id);
+                RuleWire {
+                    id: r.id,
+                    title: meta.map(|m| m.title.clone()).unwrap_or_default(),
+                    severity: meta.map_or(Severity::Info, |m| m.severity),
+                    status: r.status.clone(),
+                    reason: r.reason.clone(),
+                    findings: r.findings.len(),
+                }
+            })
+            .collect(),
+        findings: analysis
+            .findings
+            .iter()
+            .map(|j| FindingWire {
+                rule: j.finding.rule,
+                severity: j.finding.severity,
+                confidence: j.finding.confidence,
+                title: &j.finding.title,
+                message: &j.finding.message,
+                subject: &j.finding.subject,
+                evidence: &j.finding.evidence,
+                fingerprint: &j.finding.fingerprint,
+                status: j.status,
+                waiver: j.waiver.as_ref(),
+            })
+            .collect(),
+        waivers: WaiversWire {
+            expired: &analysis.expired_waivers,
+            unmatched: &analysis.unmatched_waivers,
+        },
         inventory: inventory(t, engine),
         dangling_references: &t.dangling,
         ignored_files: &export.ignored_files,

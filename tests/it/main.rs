@@ -7,4 +7,5 @@ mod common;
 mod fixtures;
 mod ingest_bad_input;
 mod ingest_formats;
+mod rules;
 mod tenant;

@@ -12,8 +12,7 @@ use crate::access::lookup::{self, Candidate};
 use crate::access::shares::ShareIndex;
 use crate::access::Engine;
 use crate::cli::{
-    AccessArgs, AnalyzeArgs, Cli, Command, ReportFormat, RulesArgs, RulesCommand, SampleArgs,
-    ValidateArgs,
+    AccessArgs, AnalyzeArgs, Cli, Command, ReportFormat, RulesArgs, RulesCommand, SampleArgs, ValidateArgs,
 };
 use crate::config::Config;
 use crate::finding::Severity;
@@ -49,6 +48,17 @@ impl Progress {
     }
 
     pub fn step(&self, message: &str) {
+        if std::env::var_os("DVPOSTURE_TIMINGS").is_some() {
+            // Peak memory so far, at each step (Linux).
+            if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+                if let Some(hwm) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+                    eprintln!(
+                        "detail: peak memory {} before {message}",
+                        hwm.trim_start_matches("VmHWM:").trim()
+                    );
+                }
+            }
+        }
         self.steps
             .borrow_mut()
             .push((message.to_string(), std::time::Instant::now()));
@@ -101,7 +111,12 @@ fn load_usable(dir: &Path, options: &LoadOptions, progress: &Progress) -> Result
     for p in &export.fatal {
         writeln!(err, "error: {p}")?;
     }
-    writeln!(err, "error: the export cannot be analyzed ({} problems above); `dvposture validate {}` lists everything it found", export.fatal.len(), dir.display())?;
+    writeln!(
+        err,
+        "error: the export cannot be analyzed ({} problems above); `dvposture validate {}` lists everything it found",
+        export.fatal.len(),
+        dir.display()
+    )?;
     Ok(None)
 }
 
@@ -145,7 +160,11 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         as_of: ctx.as_of,
         excluded,
     };
-    let analysis = policy::apply(rules::run(&shared, &config), &config, ctx.as_of);
+    let results = rules::run(&shared, &config);
+    for r in results.iter().filter(|r| r.elapsed.as_millis() >= 50) {
+        progress.detail(&format!("rule {} took {:.3}s", r.id, r.elapsed.as_secs_f64()));
+    }
+    let analysis = policy::apply(results, &config, ctx.as_of);
     for w in &analysis.expired_waivers {
         eprintln!(
             "warning: the waiver of {} on line {} expired on {}; it no longer applies",
@@ -156,8 +175,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
-    let wants =
-        |f: ReportFormat| args.format.contains(&f) || args.format.contains(&ReportFormat::All);
+    let wants = |f: ReportFormat| args.format.contains(&f) || args.format.contains(&ReportFormat::All);
     let mut written = Vec::new();
     if wants(ReportFormat::Json) {
         let path = args.out.join("report.json");
@@ -193,12 +211,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         let evaluated = analysis
             .rules
             .iter()
-            .filter(|r| {
-                matches!(
-                    r.status,
-                    RuleStatus::Passed | RuleStatus::Failed | RuleStatus::Waived
-                )
-            })
+            .filter(|r| matches!(r.status, RuleStatus::Passed | RuleStatus::Failed | RuleStatus::Waived))
             .count();
         eprintln!(
             "{} rules evaluated ({} failed); findings: {} critical, {} high, {} medium, {} low, {} info, {} waived; score {}",
@@ -265,12 +278,7 @@ fn access(args: &AccessArgs, quiet: bool) -> Result<i32> {
     let engine = Engine::build(t);
     let shares = args.shares.then(|| ShareIndex::build(&engine));
     let hierarchy = Hierarchy::build(t);
-    let explained = engine.explain_user(
-        user,
-        args.table.as_deref(),
-        shares.as_ref(),
-        hierarchy.as_ref(),
-    );
+    let explained = engine.explain_user(user, args.table.as_deref(), shares.as_ref(), hierarchy.as_ref());
     progress.finish();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -288,11 +296,7 @@ fn validate(args: &ValidateArgs, quiet: bool) -> Result<i32> {
     progress.step(&format!("reading {}", args.export_dir.display()));
     let export = ingest::load(&args.export_dir, &LoadOptions::default())?;
     progress.finish();
-    let code = if export.is_usable() {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    };
+    let code = if export.is_usable() { EXIT_OK } else { EXIT_ERROR };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
@@ -345,11 +349,7 @@ fn print_validation(out: &mut dyn Write, export: &Export) -> std::io::Result<()>
             i.problem_count
         )?;
     }
-    let with_problems: Vec<_> = export
-        .inputs
-        .iter()
-        .filter(|i| i.problem_count > 0)
-        .collect();
+    let with_problems: Vec<_> = export.inputs.iter().filter(|i| i.problem_count > 0).collect();
     if !with_problems.is_empty() {
         writeln!(out, "\nproblems (the first ten of each table):")?;
         for i in with_problems {
@@ -364,11 +364,7 @@ fn print_validation(out: &mut dyn Write, export: &Export) -> std::io::Result<()>
     }
     let dangling = &export.tenant.dangling;
     if !dangling.is_empty() {
-        writeln!(
-            out,
-            "\nreferences to ids not in the export ({}):",
-            dangling.len()
-        )?;
+        writeln!(out, "\nreferences to ids not in the export ({}):", dangling.len())?;
         for d in dangling.iter().take(20) {
             writeln!(
                 out,
@@ -446,16 +442,8 @@ fn rules_command(args: &RulesArgs) -> Result<i32> {
                 }
             )?;
             writeln!(out, "\nFires when\n  {}", m.fires_when.trim())?;
-            writeln!(
-                out,
-                "\nWhy it matters\n  {}",
-                m.rationale.trim().replace('\n', "\n  ")
-            )?;
-            writeln!(
-                out,
-                "\nWhat to do\n  {}",
-                m.remediation.trim().replace('\n', "\n  ")
-            )?;
+            writeln!(out, "\nWhy it matters\n  {}", m.rationale.trim().replace('\n', "\n  "))?;
+            writeln!(out, "\nWhat to do\n  {}", m.remediation.trim().replace('\n', "\n  "))?;
             if !m.thresholds.is_empty() {
                 writeln!(out, "\nThresholds (dvposture.toml: [rules.{}])", m.id)?;
                 for (k, v) in &m.thresholds {

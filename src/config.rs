@@ -75,8 +75,7 @@ fn position(text: &str, offset: usize) -> (u64, u64) {
     let line = before.matches('\n').count() as u64 + 1;
     let column = before
         .rfind('\n')
-        .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
-        as u64
+        .map_or(before.chars().count(), |i| before[i + 1..].chars().count()) as u64
         + 1;
     (line, column)
 }
@@ -84,10 +83,7 @@ fn position(text: &str, offset: usize) -> (u64, u64) {
 impl Config {
     /// `--config FILE`, else `./dvposture.toml` when it exists, else the defaults. A config file inside the
     /// export directory is never read (an export must not waive its own findings): a warning says so.
-    pub fn discover(
-        explicit: Option<&Path>,
-        export_dir: &Path,
-    ) -> Result<(Config, Vec<String>), ConfigError> {
+    pub fn discover(explicit: Option<&Path>, export_dir: &Path) -> Result<(Config, Vec<String>), ConfigError> {
         let mut warnings = Vec::new();
         let in_export = export_dir.join("dvposture.toml");
         if in_export.exists() {
@@ -157,31 +153,27 @@ impl Config {
                     }
                     "severity" => {
                         let s = value.as_str().and_then(Severity::parse).ok_or_else(|| {
-                            err(
-                                at,
-                                "`severity` must be one of critical, high, medium, low, info"
-                                    .into(),
-                            )
+                            err(at, "`severity` must be one of critical, high, medium, low, info".into())
                         })?;
                         o.severity = Some(s);
                     }
                     name => {
                         let Some(default) = meta.thresholds.get(name) else {
-                            let known: Vec<&str> =
-                                meta.thresholds.keys().map(String::as_str).collect();
-                            return Err(err(at, format!(
-                                "rule {id} has no setting {name:?} (settings: enabled, severity{}{})",
-                                if known.is_empty() { "" } else { ", " },
-                                known.join(", ")
-                            )));
+                            let known: Vec<&str> = meta.thresholds.keys().map(String::as_str).collect();
+                            return Err(err(
+                                at,
+                                format!(
+                                    "rule {id} has no setting {name:?} (settings: enabled, severity{}{})",
+                                    if known.is_empty() { "" } else { ", " },
+                                    known.join(", ")
+                                ),
+                            ));
                         };
                         let ok = match (default, &value) {
                             (toml::Value::Integer(_), toml::Value::Integer(n)) => *n >= 0,
                             (toml::Value::Float(_), toml::Value::Float(f)) => *f >= 0.0,
                             (toml::Value::Float(_), toml::Value::Integer(n)) => *n >= 0,
-                            (toml::Value::Array(_), toml::Value::Array(items)) => {
-                                items.iter().all(|i| i.is_str())
-                            }
+                            (toml::Value::Array(_), toml::Value::Array(items)) => items.iter().all(|i| i.is_str()),
                             _ => false,
                         };
                         if !ok {
@@ -227,10 +219,7 @@ impl Config {
                 Some(e) => Some(Date::parse(e.get_ref()).ok_or_else(|| {
                     err(
                         e.span().start,
-                        format!(
-                            "`expires` must be a date as YYYY-MM-DD, found {:?}",
-                            e.get_ref()
-                        ),
+                        format!("`expires` must be a date as YYYY-MM-DD, found {:?}", e.get_ref()),
                     )
                 })?),
             };

@@ -127,7 +127,7 @@ pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
     pub confidence: Confidence,
-    pub title: String,
+    pub title: &'static str,
     pub message: String,
     pub subject: Subject,
     pub evidence: serde_json::Value,
@@ -177,9 +177,7 @@ mod tests {
         );
         assert_eq!(f.len(), 64);
         let mut h = Sha256::new();
-        h.update(
-            "auditing-disabled\u{1f}setting\u{1f}organizations.isauditenabled\u{1f}".as_bytes(),
-        );
+        h.update("auditing-disabled\u{1f}setting\u{1f}organizations.isauditenabled\u{1f}".as_bytes());
         let expected: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(f, expected);
         assert_ne!(

@@ -62,9 +62,7 @@ impl AccessGraph {
         let mut nodes = HashMap::new();
         let environment = graph.add_node(Node::Environment);
         nodes.insert(Node::Environment, environment);
-        let mut add = |graph: &mut DiGraph<Node, Edge>, n: Node| {
-            *nodes.entry(n).or_insert_with(|| graph.add_node(n))
-        };
+        let mut add = |graph: &mut DiGraph<Node, Edge>, n: Node| *nodes.entry(n).or_insert_with(|| graph.add_node(n));
         for b in &t.business_units {
             add(&mut graph, Node::BusinessUnit(b.id));
         }
@@ -89,9 +87,7 @@ impl AccessGraph {
             environment,
         };
         for b in &t.business_units {
-            let to = b
-                .parent
-                .map_or(Some(environment), |p| g.node(Node::BusinessUnit(p)));
+            let to = b.parent.map_or(Some(environment), |p| g.node(Node::BusinessUnit(p)));
             g.link(Node::BusinessUnit(b.id), to, Edge::ChildOf);
         }
         for u in &t.users {
@@ -194,8 +190,7 @@ impl BusinessUnitTree {
     /// Builds the tree (the tenant's tree has been checked: one root, no cycle).
     pub fn build(t: &Tenant) -> BusinessUnitTree {
         let ids: Vec<BusinessUnitId> = t.business_units.iter().map(|b| b.id).collect();
-        let index: HashMap<BusinessUnitId, usize> =
-            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let index: HashMap<BusinessUnitId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let n = ids.len();
         let mut tree = BusinessUnitTree {
             parent: t

@@ -13,10 +13,7 @@ impl Guid {
         if t.is_empty() || t.eq_ignore_ascii_case("null") {
             return Ok(None);
         }
-        let inner = t
-            .strip_prefix('{')
-            .and_then(|s| s.strip_suffix('}'))
-            .unwrap_or(t);
+        let inner = t.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(t);
         let bytes = inner.as_bytes();
         let valid_shape = match bytes.len() {
             36 => [8, 13, 18, 23].iter().all(|&i| bytes[i] == b'-'),
@@ -112,10 +109,7 @@ mod tests {
         let c = Guid::parse("1360fdcbb6e1ee11904c002248dad9c1").unwrap();
         assert_eq!(a, b);
         assert_eq!(a, c);
-        assert_eq!(
-            a.unwrap().to_string(),
-            "1360fdcb-b6e1-ee11-904c-002248dad9c1"
-        );
+        assert_eq!(a.unwrap().to_string(), "1360fdcb-b6e1-ee11-904c-002248dad9c1");
     }
 
     #[test]

@@ -86,15 +86,15 @@ pub fn apply(mut rules: Vec<RuleResult>, config: &Config, as_of: Date) -> Analys
     let mut score: i64 = 100;
     for r in &mut rules {
         let mut worst: Option<Severity> = None;
-        for f in &r.findings {
-            let waiver = active.iter().position(|w| covers(w, f));
+        for f in std::mem::take(&mut r.findings) {
+            let waiver = active.iter().position(|w| covers(w, &f));
             if let Some(i) = waiver {
                 used[i] = true;
             } else {
                 worst = worst.max(Some(f.severity));
             }
             findings.push(Judged {
-                finding: f.clone(),
+                finding: f,
                 status: if waiver.is_some() {
                     FindingStatus::Waived
                 } else {

@@ -68,11 +68,7 @@ impl Date {
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
-        let (y, m, d) = (
-            digits(b, 0, 4)?,
-            digits(b, 5, 2)? as u32,
-            digits(b, 8, 2)? as u32,
-        );
+        let (y, m, d) = (digits(b, 0, 4)?, digits(b, 5, 2)? as u32, digits(b, 8, 2)? as u32);
         if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
             return None;
         }
@@ -117,11 +113,7 @@ impl Timestamp {
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
-        let (y, m, d) = (
-            digits(b, 0, 4)?,
-            digits(b, 5, 2)? as u32,
-            digits(b, 8, 2)? as u32,
-        );
+        let (y, m, d) = (digits(b, 0, 4)?, digits(b, 5, 2)? as u32, digits(b, 8, 2)? as u32);
         if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
             return None;
         }
@@ -206,13 +198,7 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let date = self.date();
         let s = self.0.rem_euclid(86_400);
-        write!(
-            f,
-            "{date}T{:02}:{:02}:{:02}Z",
-            s / 3600,
-            s / 60 % 60,
-            s % 60
-        )
+        write!(f, "{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
     }
 }
 
@@ -250,10 +236,7 @@ mod tests {
             Timestamp::parse("2024-03-15").unwrap().to_string(),
             "2024-03-15T00:00:00Z"
         );
-        assert_eq!(
-            Timestamp::parse("2024-03-15T16:21Z").unwrap().0,
-            base.0 - 58
-        );
+        assert_eq!(Timestamp::parse("2024-03-15T16:21Z").unwrap().0, base.0 - 58);
     }
 
     #[test]
@@ -274,9 +257,7 @@ mod tests {
     #[test]
     fn dates_before_the_epoch_and_leap_days() {
         assert_eq!(
-            Timestamp::parse("1900-01-01T00:00:00Z")
-                .unwrap()
-                .to_string(),
+            Timestamp::parse("1900-01-01T00:00:00Z").unwrap().to_string(),
             "1900-01-01T00:00:00Z"
         );
         assert_eq!(Date::parse("2024-02-29").unwrap().to_string(), "2024-02-29");

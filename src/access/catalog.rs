@@ -21,9 +21,7 @@ impl PrivilegeInfo {
     }
 
     pub fn covers(&self, table: &str) -> bool {
-        self.tables
-            .binary_search_by(|t| t.as_str().cmp(table))
-            .is_ok()
+        self.tables.binary_search_by(|t| t.as_str().cmp(table)).is_ok()
     }
 }
 
@@ -40,23 +38,17 @@ const NAME_RIGHTS: [(&str, Right); 8] = [
 ];
 
 /// Miscellaneous privileges whose names start like a table privilege's (used when `accessright` is absent).
-const MISCELLANEOUS_LOOKALIKES: [&str; 2] =
-    ["prvDeleteAuditPartitions", "prvDeleteRecordChangeHistory"];
+const MISCELLANEOUS_LOOKALIKES: [&str; 2] = ["prvDeleteAuditPartitions", "prvDeleteRecordChangeHistory"];
 
 /// `prvReadAccount` -> (Read, "Account").
 pub fn split_name(name: &str) -> Option<(Right, &str)> {
-    if MISCELLANEOUS_LOOKALIKES
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(name))
-    {
+    if MISCELLANEOUS_LOOKALIKES.iter().any(|m| m.eq_ignore_ascii_case(name)) {
         return None;
     }
     let rest = name.strip_prefix("prv")?;
-    NAME_RIGHTS.iter().find_map(|(prefix, right)| {
-        rest.strip_prefix(prefix)
-            .filter(|t| !t.is_empty())
-            .map(|t| (*right, t))
-    })
+    NAME_RIGHTS
+        .iter()
+        .find_map(|(prefix, right)| rest.strip_prefix(prefix).filter(|t| !t.is_empty()).map(|t| (*right, t)))
 }
 
 /// The catalog, indexed like `tenant.privileges`, plus the problems found while building it.
@@ -147,14 +139,8 @@ mod tests {
 
     #[test]
     fn names_match_longest_right_first() {
-        assert_eq!(
-            split_name("prvAppendToContact"),
-            Some((Right::AppendTo, "Contact"))
-        );
-        assert_eq!(
-            split_name("prvAppendContact"),
-            Some((Right::Append, "Contact"))
-        );
+        assert_eq!(split_name("prvAppendToContact"), Some((Right::AppendTo, "Contact")));
+        assert_eq!(split_name("prvAppendContact"), Some((Right::Append, "Contact")));
         assert_eq!(split_name("prvReadAccount"), Some((Right::Read, "Account")));
         assert_eq!(split_name("prvActOnBehalfOfAnotherUser"), None);
         assert_eq!(split_name("prvBulkDelete"), None);

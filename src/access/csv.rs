@@ -60,9 +60,7 @@ impl Engine<'_> {
                 .map(|s| self.rendered_rows(s))
                 .collect()
         };
-        let mut w = csv::WriterBuilder::new()
-            .buffer_capacity(1 << 20)
-            .from_writer(out);
+        let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(out);
         w.write_record(HEADER)?;
         for u in users {
             let user = &t.users[u];

@@ -165,10 +165,7 @@ impl Engine<'_> {
                     right: info.right.map(Right::name),
                     depth: h.depth,
                     via: self.via(set, h, &bus),
-                    business_units: bus
-                        .iter()
-                        .map(|(d, b)| format!("{}:{b}", d.name()))
-                        .collect(),
+                    business_units: bus.iter().map(|(d, b)| format!("{}:{b}", d.name())).collect(),
                     grants,
                 });
             }
@@ -205,21 +202,18 @@ impl Engine<'_> {
             ));
         }
         if !t.field_permissions.is_empty() {
-            notes.push(
-                "Per-record column sharing (principalobjectattributeaccess) is not modelled."
-                    .to_string(),
-            );
+            notes.push("Per-record column sharing (principalobjectattributeaccess) is not modelled.".to_string());
         }
         if hierarchy.as_ref().is_some_and(|h| h.span > 0) {
-            notes.push("Hierarchy reach is an upper bound: tables excluded from hierarchy security are not in the export.".to_string());
+            notes.push(
+                "Hierarchy reach is an upper bound: tables excluded from hierarchy security are not in the export."
+                    .to_string(),
+            );
         }
         if set.is_none() {
             notes.push("The user is not enabled (disabled, deleted in Microsoft Entra ID, or in a disabled business unit): no effective access.".to_string());
         } else if roles.is_empty() {
-            notes.push(
-                "The user has no role, directly or from a team: they cannot use the environment."
-                    .to_string(),
-            );
+            notes.push("The user has no role, directly or from a team: they cannot use the environment.".to_string());
         } else if set.is_some_and(|s| s.only_team_privileges) {
             notes.push("Every role comes from team roles with \"Team privileges only\" (isinherited = 0): the user cannot run apps.".to_string());
         }
@@ -261,17 +255,9 @@ fn bu_label(e: &Engine, item: &str) -> String {
 }
 
 /// The terminal form: grouped by table, depth and reach with the paths, fitting 100 columns.
-pub fn print_user(
-    out: &mut dyn Write,
-    e: &Engine,
-    a: &UserAccess,
-    all: bool,
-) -> std::io::Result<()> {
+pub fn print_user(out: &mut dyn Write, e: &Engine, a: &UserAccess, all: bool) -> std::io::Result<()> {
     let u = &a.user;
-    let full = u
-        .full_name
-        .as_deref()
-        .filter(|f| Some(*f) != u.domain_name.as_deref());
+    let full = u.full_name.as_deref().filter(|f| Some(*f) != u.domain_name.as_deref());
     match full {
         Some(f) => writeln!(out, "{f} <{}>  {}", u.name, u.id)?,
         None => writeln!(out, "{}  {}", u.name, u.id)?,
@@ -284,30 +270,19 @@ pub fn print_user(
         u.business_unit.name,
         u.teams.len(),
         if u.teams.len() == 1 { "" } else { "s" },
-        if u.application_user {
-            " · application user"
-        } else {
-            ""
-        }
+        if u.application_user { " · application user" } else { "" }
     )?;
     if a.privileged.is_empty() {
         writeln!(out, "  privileged: no")?;
     } else {
         for r in &a.privileged {
             let line = match r {
-                PrivilegedReason::Role {
-                    role,
-                    path,
-                    by_name,
-                } => format!(
-                    "{role} role ({path}){}",
-                    if *by_name { ", found by name" } else { "" }
-                ),
-                PrivilegedReason::Privilege {
-                    privilege,
-                    depth,
-                    path,
-                } => format!("{privilege} at {} ({path})", depth.name()),
+                PrivilegedReason::Role { role, path, by_name } => {
+                    format!("{role} role ({path}){}", if *by_name { ", found by name" } else { "" })
+                }
+                PrivilegedReason::Privilege { privilege, depth, path } => {
+                    format!("{privilege} at {} ({path})", depth.name())
+                }
                 PrivilegedReason::EditsRoles { privilege, path } => {
                     format!("{privilege} at Global: can edit every security role ({path})")
                 }
@@ -371,7 +346,11 @@ pub fn print_user(
         writeln!(
             out,
             "\nHierarchy ({} model, {} levels): reaches {} users ({} direct reports: {}; below them: {})",
-            if h.model == HierarchyModel::Manager { "manager" } else { "position" },
+            if h.model == HierarchyModel::Manager {
+                "manager"
+            } else {
+                "position"
+            },
             h.max_depth,
             h.span,
             h.direct_reports,
@@ -386,11 +365,7 @@ pub fn print_user(
         } else {
             format!("profiles {}", fs.profiles.join(", "))
         };
-        writeln!(
-            out,
-            "\nField security: {who}; {} secured columns",
-            fs.columns.len()
-        )?;
+        writeln!(out, "\nField security: {who}; {} secured columns", fs.columns.len())?;
         for ((table, column), p) in fs.columns.iter().take(if all { usize::MAX } else { 20 }) {
             let mut can = Vec::new();
             for (b, n) in [(p.read, "read"), (p.create, "create"), (p.update, "update")] {
@@ -431,12 +406,7 @@ pub fn print_user(
     Ok(())
 }
 
-fn print_privilege_line(
-    out: &mut dyn Write,
-    e: &Engine,
-    label: &str,
-    p: &PrivilegeLine,
-) -> std::io::Result<()> {
+fn print_privilege_line(out: &mut dyn Write, e: &Engine, label: &str, p: &PrivilegeLine) -> std::io::Result<()> {
     let reach = if p.business_units.is_empty() {
         match p.depth {
             Depth::Global => "organization".to_string(),

@@ -39,24 +39,16 @@ impl Engine<'_> {
         for &team in &self.user_teams[user] {
             let team = &t.teams[team as usize];
             if team.team_type.carries_roles() {
-                profiles.extend(
-                    t.team_profiles
-                        .iter()
-                        .filter(|(x, _)| *x == team.id)
-                        .map(|(_, p)| *p),
-                );
+                profiles.extend(t.team_profiles.iter().filter(|(x, _)| *x == team.id).map(|(_, p)| *p));
             }
         }
         let system_administrator = self.grant_set_of(user).is_some_and(|s| {
-            s.privileged
-                .iter()
-                .any(|r| matches!(r, PrivilegedReason::Role { .. }))
+            s.privileged.iter().any(|r| matches!(r, PrivilegedReason::Role { .. }))
                 && s.assignments.iter().any(|a| {
                     let role = &t.roles[a.role as usize];
                     let source = t.role(t.privilege_source(role)).unwrap_or(role);
                     source.template == Some(SYSTEM_ADMINISTRATOR_TEMPLATE)
-                        || (!t.roles_have_template_column
-                            && source.name.eq_ignore_ascii_case("System Administrator"))
+                        || (!t.roles_have_template_column && source.name.eq_ignore_ascii_case("System Administrator"))
                 })
         });
         let mut columns: BTreeMap<(String, String), ColumnPermission> = BTreeMap::new();

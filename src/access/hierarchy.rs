@@ -44,12 +44,8 @@ impl Hierarchy {
             _ => 3,
         };
         if org.use_position_hierarchy == Some(true) {
-            let index: HashMap<PositionId, u32> = t
-                .positions
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.id, i as u32))
-                .collect();
+            let index: HashMap<PositionId, u32> =
+                t.positions.iter().enumerate().map(|(i, p)| (p.id, i as u32)).collect();
             let mut below = vec![Vec::new(); t.positions.len()];
             for (i, p) in t.positions.iter().enumerate() {
                 if let Some(&parent) = p.parent.and_then(|q| index.get(&q)) {

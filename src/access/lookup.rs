@@ -36,11 +36,7 @@ pub struct Candidate {
 
 /// Finds exactly one candidate: by id, else by a name (case-insensitive). Unknown queries list the closest
 /// names; ambiguous ones list every match.
-pub fn find(
-    what: &'static str,
-    query: &str,
-    candidates: &[Candidate],
-) -> Result<usize, LookupError> {
+pub fn find(what: &'static str, query: &str, candidates: &[Candidate]) -> Result<usize, LookupError> {
     if let Ok(Some(id)) = Guid::parse(query) {
         if let Some(i) = candidates.iter().position(|c| c.id == id) {
             return Ok(i);
@@ -69,18 +65,11 @@ pub fn find(
             Err(LookupError::Unknown {
                 what,
                 query: query.to_string(),
-                candidates: scored
-                    .into_iter()
-                    .take(5)
-                    .map(|(_, l)| l.to_string())
-                    .collect(),
+                candidates: scored.into_iter().take(5).map(|(_, l)| l.to_string()).collect(),
             })
         }
         _ => {
-            let mut labels: Vec<String> = matches
-                .iter()
-                .map(|&i| candidates[i].label.clone())
-                .collect();
+            let mut labels: Vec<String> = matches.iter().map(|&i| candidates[i].label.clone()).collect();
             labels.sort();
             Err(LookupError::Ambiguous {
                 what,
@@ -110,10 +99,7 @@ mod tests {
             c(2, &["bob@contoso.com", "Bob"]),
             c(3, &["bob2@contoso.com", "Bob"]),
         ];
-        assert_eq!(
-            find("user", "00000000-0000-0000-0000-000000000002", &all).unwrap(),
-            1
-        );
+        assert_eq!(find("user", "00000000-0000-0000-0000-000000000002", &all).unwrap(), 1);
         assert_eq!(find("user", "ALICE@contoso.com", &all).unwrap(), 0);
         assert_eq!(find("user", "alice admin", &all).unwrap(), 0);
         assert!(

@@ -20,9 +20,7 @@ use rayon::prelude::*;
 use crate::graph::BusinessUnitTree;
 use crate::id::BusinessUnitId;
 use crate::ingest::problem::Problem;
-use crate::model::{
-    AccessMode, Depth, Right, Tenant, SYSTEM_ADMINISTRATOR_TEMPLATE, SYSTEM_CUSTOMIZER_TEMPLATE,
-};
+use crate::model::{AccessMode, Depth, Right, Tenant, SYSTEM_ADMINISTRATOR_TEMPLATE, SYSTEM_CUSTOMIZER_TEMPLATE};
 pub use catalog::PrivilegeInfo;
 
 /// Impersonation: counts only from a direct role, never through a team.
@@ -71,11 +69,7 @@ pub struct Held {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PrivilegedReason {
     /// Holds the System Administrator or System Customizer role (`by_name` when the export has no template ids).
-    Role {
-        role: String,
-        path: String,
-        by_name: bool,
-    },
+    Role { role: String, path: String, by_name: bool },
     /// Holds one of the privileged miscellaneous privileges.
     Privilege {
         privilege: String,
@@ -146,10 +140,7 @@ impl<'t> Engine<'t> {
         let mut own_privileges: HashMap<_, Vec<(u32, Depth)>> = HashMap::new();
         for rp in &tenant.role_privileges {
             if let Some(&p) = tenant.index.privileges.get(&rp.privilege) {
-                own_privileges
-                    .entry(rp.role)
-                    .or_default()
-                    .push((p as u32, rp.depth));
+                own_privileges.entry(rp.role).or_default().push((p as u32, rp.depth));
             }
         }
         let role_privileges: Vec<Vec<(u32, Depth)>> = tenant
@@ -166,9 +157,7 @@ impl<'t> Engine<'t> {
         // Team membership: explicit, plus every user of a business unit in its default team.
         let mut user_teams: Vec<Vec<u32>> = vec![Vec::new(); tenant.users.len()];
         for (team, user) in &tenant.team_members {
-            if let (Some(&t), Some(&u)) =
-                (tenant.index.teams.get(team), tenant.index.users.get(user))
-            {
+            if let (Some(&t), Some(&u)) = (tenant.index.teams.get(team), tenant.index.users.get(user)) {
                 user_teams[u].push(t as u32);
             }
         }
@@ -195,17 +184,13 @@ impl<'t> Engine<'t> {
 
         let mut direct_roles: Vec<Vec<u32>> = vec![Vec::new(); tenant.users.len()];
         for (user, role) in &tenant.user_roles {
-            if let (Some(&u), Some(&r)) =
-                (tenant.index.users.get(user), tenant.index.roles.get(role))
-            {
+            if let (Some(&u), Some(&r)) = (tenant.index.users.get(user), tenant.index.roles.get(role)) {
                 direct_roles[u].push(r as u32);
             }
         }
         let mut team_roles: Vec<Vec<u32>> = vec![Vec::new(); tenant.teams.len()];
         for (team, role) in &tenant.team_roles {
-            if let (Some(&t), Some(&r)) =
-                (tenant.index.teams.get(team), tenant.index.roles.get(role))
-            {
+            if let (Some(&t), Some(&r)) = (tenant.index.teams.get(team), tenant.index.roles.get(role)) {
                 team_roles[t].push(r as u32);
             }
         }
@@ -213,12 +198,7 @@ impl<'t> Engine<'t> {
         let team_grants: Vec<bool> = tenant
             .teams
             .iter()
-            .map(|t| {
-                t.team_type.carries_roles()
-                    && !tenant
-                        .business_unit(t.business_unit)
-                        .is_some_and(|b| b.disabled)
-            })
+            .map(|t| t.team_type.carries_roles() && !tenant.business_unit(t.business_unit).is_some_and(|b| b.disabled))
             .collect();
 
         // Each enabled user's grant set key.
@@ -236,10 +216,11 @@ impl<'t> Engine<'t> {
                     .collect();
                 for &t in &user_teams[u] {
                     if team_grants[t as usize] {
-                        a.extend(team_roles[t as usize].iter().map(|&role| Assignment {
-                            role,
-                            team: Some(t),
-                        }));
+                        a.extend(
+                            team_roles[t as usize]
+                                .iter()
+                                .map(|&role| Assignment { role, team: Some(t) }),
+                        );
                     }
                 }
                 a.sort_unstable();
@@ -284,12 +265,7 @@ impl<'t> Engine<'t> {
         engine
     }
 
-    fn compute(
-        &self,
-        access_mode: AccessMode,
-        assignments: Vec<Assignment>,
-        users: u32,
-    ) -> GrantSet {
+    fn compute(&self, access_mode: AccessMode, assignments: Vec<Assignment>, users: u32) -> GrantSet {
         let t = self.tenant;
         let mut pairs: Vec<(u32, Grant)> = Vec::new();
         let mut only_team_privileges = !assignments.is_empty();
@@ -316,9 +292,7 @@ impl<'t> Engine<'t> {
                     p,
                     Grant {
                         depth,
-                        team_records_only: a.team.is_some()
-                            && !source.inherited
-                            && depth == Depth::Basic,
+                        team_records_only: a.team.is_some() && !source.inherited && depth == Depth::Basic,
                         assignment: ai as u16,
                     },
                 ));
@@ -368,9 +342,8 @@ impl<'t> Engine<'t> {
             let role = &t.roles[a.role as usize];
             let source = t.role(t.privilege_source(role)).unwrap_or(role);
             let template = source.template.or(role.template);
-            let by_template = template.is_some_and(|g| {
-                g == SYSTEM_ADMINISTRATOR_TEMPLATE || g == SYSTEM_CUSTOMIZER_TEMPLATE
-            });
+            let by_template =
+                template.is_some_and(|g| g == SYSTEM_ADMINISTRATOR_TEMPLATE || g == SYSTEM_CUSTOMIZER_TEMPLATE);
             let by_name = !t.roles_have_template_column
                 && ["System Administrator", "System Customizer"]
                     .iter()
@@ -420,10 +393,7 @@ impl<'t> Engine<'t> {
         let role = escape_path_name(&t.roles[a.role as usize].name);
         match a.team {
             None => format!("role:{role}"),
-            Some(team) => format!(
-                "team:{}>role:{role}",
-                escape_path_name(&t.teams[team as usize].name)
-            ),
+            Some(team) => format!("team:{}>role:{role}", escape_path_name(&t.teams[team as usize].name)),
         }
     }
 
@@ -472,18 +442,11 @@ impl<'t> Engine<'t> {
 
     /// The paths of every grant at the held depth and of the narrower grants in `business_units`, sorted,
     /// without duplicates.
-    pub fn via(
-        &self,
-        set: &GrantSet,
-        h: &Held,
-        business_units: &[(Depth, BusinessUnitId)],
-    ) -> Vec<String> {
+    pub fn via(&self, set: &GrantSet, h: &Held, business_units: &[(Depth, BusinessUnitId)]) -> Vec<String> {
         let mut paths: Vec<String> = set
             .grants(h)
             .iter()
-            .filter(|g| {
-                g.depth == h.depth || business_units.contains(&(g.depth, self.anchor(set, g)))
-            })
+            .filter(|g| g.depth == h.depth || business_units.contains(&(g.depth, self.anchor(set, g))))
             .map(|g| self.grant_path(set, g))
             .collect();
         paths.sort();
@@ -505,8 +468,7 @@ impl<'t> Engine<'t> {
     }
 
     pub fn is_privileged(&self, user: usize) -> bool {
-        self.grant_set_of(user)
-            .is_some_and(|s| !s.privileged.is_empty())
+        self.grant_set_of(user).is_some_and(|s| !s.privileged.is_empty())
     }
 
     /// How many (user, privilege) pairs are held at each depth, over enabled users.

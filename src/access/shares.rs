@@ -48,19 +48,13 @@ impl ShareIndex {
         let mut by_principal: HashMap<(Guid, PrincipalKind), Vec<u32>> = HashMap::new();
         let shares = &e.tenant.shares;
         for (i, s) in shares.rows.iter().enumerate() {
-            by_principal
-                .entry(shares.principal(s))
-                .or_default()
-                .push(i as u32);
+            by_principal.entry(shares.principal(s)).or_default().push(i as u32);
         }
         ShareIndex { by_principal }
     }
 
     fn rows(&self, id: Guid, kind: PrincipalKind) -> &[u32] {
-        self.by_principal
-            .get(&(id, kind))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.by_principal.get(&(id, kind)).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 
@@ -127,68 +121,93 @@ impl Engine<'_> {
     pub fn ineffective_shares(&self) -> Vec<IneffectiveShare> {
         let t = self.tenant;
         let shares = &t.shares;
-        // Group rows by (principal, table).
-        let mut groups: BTreeMap<(u32, u32), Vec<usize>> = BTreeMap::new();
-        for (i, s) in shares.rows.iter().enumerate() {
-            groups.entry((s.principal, s.table)).or_default().push(i);
-        }
-        // The rights a grant set holds on a table, and the union over a team's enabled members, computed once.
-        let mut by_set: HashMap<(u32, u32), u32> = HashMap::new();
-        let mut by_team: HashMap<(u32, u32), u32> = HashMap::new();
-        let set_rights =
-            |set: u32, table: u32, user: usize, by_set: &mut HashMap<(u32, u32), u32>| {
-                *by_set
-                    .entry((set, table))
-                    .or_insert_with(|| self.held_rights(user, &shares.tables[table as usize]))
-            };
+        let table_index: HashMap<&str, u32> = shares
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect();
+        // The rights each grant set holds on each shared table, computed once per grant set: (table, rights) sorted.
+        let rights_of_set = |set: u32| -> Vec<(u32, u32)> {
+            let mut m: HashMap<u32, u32> = HashMap::new();
+            for h in &self.grant_sets[set as usize].held {
+                let info = &self.catalog[h.privilege as usize];
+                if let Some(right) = info.right {
+                    for table in &info.tables {
+                        if let Some(&ti) = table_index.get(table.as_str()) {
+                            *m.entry(ti).or_default() |= right.mask();
+                        }
+                    }
+                }
+            }
+            let mut v: Vec<(u32, u32)> = m.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        let mut by_set: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+        let mut set_rights = |set: u32, table: u32| -> u32 {
+            let v = by_set.entry(set).or_insert_with(|| rights_of_set(set));
+            v.binary_search_by_key(&table, |e| e.0).map_or(0, |i| v[i].1)
+        };
+        let mut by_team: HashMap<(usize, u32), u32> = HashMap::new();
+        // Rows in (principal, table) order, as indices.
+        let mut order: Vec<u32> = (0..shares.rows.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| {
+            let s = &shares.rows[i as usize];
+            (s.principal, s.table, s.object)
+        });
         let mut out = Vec::new();
-        for ((principal, table), rows) in groups {
+        let mut start = 0;
+        while start < order.len() {
+            let first = &shares.rows[order[start] as usize];
+            let (principal, table) = (first.principal, first.table);
+            let mut end = start;
+            while end < order.len() && {
+                let s = &shares.rows[order[end] as usize];
+                s.principal == principal && s.table == table
+            } {
+                end += 1;
+            }
+            let group = &order[start..end];
+            start = end;
             let (id, kind) = shares.principals[principal as usize];
-            let table_name = &shares.tables[table as usize];
             let held = match kind {
                 PrincipalKind::User => match t.index.users.get(&UserId(id)) {
-                    Some(&u) => match self.user_grant_set[u] {
-                        Some(set) => set_rights(set, table, u, &mut by_set),
-                        None => 0,
-                    },
+                    Some(&u) => self.user_grant_set[u].map_or(0, |set| set_rights(set, table)),
                     None => continue,
                 },
                 PrincipalKind::Team => match t.index.teams.get(&TeamId(id)) {
-                    Some(&team) => {
-                        if let Some(&h) = by_team.get(&(team as u32, table)) {
-                            h
-                        } else {
-                            let mut h = 0;
-                            for &u in &self.team_users[team] {
-                                if let Some(set) = self.user_grant_set[u as usize] {
-                                    h |= set_rights(set, table, u as usize, &mut by_set);
-                                }
-                            }
-                            by_team.insert((team as u32, table), h);
+                    Some(&team) => match by_team.get(&(team, table)) {
+                        Some(&h) => h,
+                        None => {
+                            let h = self.team_users[team]
+                                .iter()
+                                .filter_map(|&u| self.user_grant_set[u as usize])
+                                .fold(0, |a, set| a | set_rights(set, table));
+                            by_team.insert((team, table), h);
                             h
                         }
-                    }
+                    },
                     None => continue,
                 },
             };
             let mut rights = 0;
             let mut records: Vec<Guid> = Vec::new();
-            for &i in &rows {
-                let lacking = shares.rows[i].all_rights() & !held;
+            for &i in group {
+                let lacking = shares.rows[i as usize].all_rights() & !held;
                 if lacking != 0 {
                     rights |= lacking;
-                    records.push(shares.rows[i].object);
+                    records.push(shares.rows[i as usize].object);
                 }
             }
             if rights == 0 {
                 continue;
             }
-            records.sort();
             records.dedup();
             out.push(IneffectiveShare {
                 principal: id,
                 principal_kind: kind,
-                table: table_name.clone(),
+                table: shares.tables[table as usize].clone(),
                 rights,
                 records: records.len() as u64,
                 examples: records.into_iter().take(5).collect(),

@@ -77,10 +77,7 @@ pub struct LoadError {
     pub source: std::io::Error,
 }
 
-fn files_of<'a>(
-    tables: &'a BTreeMap<&'static str, Vec<SourceFile>>,
-    table: &str,
-) -> &'a [SourceFile] {
+fn files_of<'a>(tables: &'a BTreeMap<&'static str, Vec<SourceFile>>, table: &str) -> &'a [SourceFile] {
     tables.get(table).map(Vec::as_slice).unwrap_or(&[])
 }
 
@@ -92,8 +89,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
     })?;
     let mut tables = discovery.tables;
     tables.retain(|t, _| !options.skip.contains(t));
-    let mut logs: BTreeMap<&'static str, TableLog> =
-        TABLES.iter().map(|&t| (t, TableLog::new(t))).collect();
+    let mut logs: BTreeMap<&'static str, TableLog> = TABLES.iter().map(|&t| (t, TableLog::new(t))).collect();
     for (table, problems) in discovery.problems {
         if let Some(log) = logs.get_mut(table) {
             for p in problems {
@@ -109,11 +105,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
         .map(|&t| (t, take(t)))
         .collect();
     let tables_ref = &tables;
-    let skip_fatal_table = |log: &TableLog| {
-        log.fatal
-            .iter()
-            .any(|p| p.message.contains("more than one format"))
-    };
+    let skip_fatal_table = |log: &TableLog| log.fatal.iter().any(|p| p.message.contains("more than one format"));
 
     let ((audit, shares), mut raw) = rayon::join(
         || {
@@ -129,10 +121,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
                     if skip_fatal_table(&share_log) {
                         return (model::Shares::default(), share_log);
                     }
-                    let s = tables::shares::shares(
-                        files_of(tables_ref, "principalobjectaccessset"),
-                        &mut share_log,
-                    );
+                    let s = tables::shares::shares(files_of(tables_ref, "principalobjectaccessset"), &mut share_log);
                     (s, share_log)
                 },
             )
@@ -187,11 +176,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
     for &table in TABLES {
         let log = logs.remove(table).unwrap_or_else(|| TableLog::new(table));
         fatal.extend(log.fatal.iter().cloned());
-        let incomplete = log
-            .problems
-            .kept
-            .iter()
-            .any(|p| p.kind == ProblemKind::Incomplete);
+        let incomplete = log.problems.kept.iter().any(|p| p.kind == ProblemKind::Incomplete);
         let status = if !log.is_present() {
             InputStatus::Missing
         } else if log.skipped > 0 || incomplete {
@@ -212,11 +197,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
             table,
             status,
             files: log.files,
-            rows: if log.unreadable.is_some() {
-                0
-            } else {
-                log.rows
-            },
+            rows: if log.unreadable.is_some() { 0 } else { log.rows },
             skipped: log.skipped,
             problem_count: log.problems.count,
             problems,
@@ -238,12 +219,7 @@ fn file_order(files: &[String], file: &str) -> usize {
 
 /// Drops what a table's reader collected when one of its files could not be read at all.
 fn keep<T: Default>(log: &TableLog, value: T) -> T {
-    if log.unreadable.is_some()
-        || log
-            .fatal
-            .iter()
-            .any(|p| p.message.contains("more than one format"))
-    {
+    if log.unreadable.is_some() || log.fatal.iter().any(|p| p.message.contains("more than one format")) {
         T::default()
     } else {
         value
@@ -260,12 +236,7 @@ fn read_small_tables(
         ($table:literal, $f:expr) => {{
             let log = logs.get_mut($table).expect("every table has a log");
             let files = files_of(tables, $table);
-            if files.is_empty()
-                || log
-                    .fatal
-                    .iter()
-                    .any(|p| p.message.contains("more than one format"))
-            {
+            if files.is_empty() || log.fatal.iter().any(|p| p.message.contains("more than one format")) {
                 Default::default()
             } else {
                 let v = $f(files, &mut *log);
@@ -282,11 +253,7 @@ fn read_small_tables(
     let roles: security::RolesOutput = read!("roles", security::roles);
     raw.users = users.users;
     raw.expanded_user_roles = users.expanded_roles;
-    raw.expanded_team_members = users
-        .expanded_teams
-        .into_iter()
-        .map(|(u, t)| (t, u))
-        .collect();
+    raw.expanded_team_members = users.expanded_teams.into_iter().map(|(u, t)| (t, u)).collect();
     raw.teams = teams.teams;
     raw.expanded_team_members.extend(teams.expanded_members);
     raw.expanded_team_roles = teams.expanded_roles;
@@ -307,10 +274,8 @@ fn read_small_tables(
     raw.positions = read!("positions", principals::positions);
     raw.privileges = read!("privileges", security::privileges);
     raw.privilege_tables = read!("privilegeobjecttypecodesset", security::privilege_tables);
-    let rp: Option<security::RolePrivilegesOutput> = read!(
-        "roleprivilegescollection",
-        |f, l| Some(security::role_privileges(f, l))
-    );
+    let rp: Option<security::RolePrivilegesOutput> =
+        read!("roleprivilegescollection", |f, l| Some(security::role_privileges(f, l)));
     if let Some(rp) = rp {
         raw.role_privileges = rp.rows;
         raw.record_filter_privileges = rp.record_filter_rows;

@@ -115,9 +115,7 @@ pub fn is_secret_column(column: &str) -> bool {
     if ALLOWED.contains(&lower.as_str()) || (lower.starts_with('_') && lower.ends_with("_value")) {
         return false;
     }
-    ["secret", "password", "token", "key"]
-        .iter()
-        .any(|s| lower.contains(s))
+    ["secret", "password", "token", "key"].iter().any(|s| lower.contains(s))
 }
 
 #[cfg(test)]
@@ -146,10 +144,7 @@ mod tests {
         assert!(show_value("apikey", "abc").contains("not shown"));
         assert!(show_value("client_secret", "abc").contains("not shown"));
         assert_eq!(show_value("isdisabled", "maybe"), "\"maybe\"");
-        assert_eq!(
-            show_value("name", &"x".repeat(50)),
-            format!("\"{}…\"", "x".repeat(40))
-        );
+        assert_eq!(show_value("name", &"x".repeat(50)), format!("\"{}…\"", "x".repeat(40)));
         assert!(!is_secret_column("_roletemplateid_value"));
         assert!(!is_secret_column("primaryKeyCreatedOn"));
     }

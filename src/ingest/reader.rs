@@ -162,10 +162,7 @@ impl Reading<'_, '_> {
                 Some(Value::Json(raw)) => raw.get() == "null" || raw.get() == "\"\"",
             };
             if spec.required && empty {
-                result = Err(RowError::field(
-                    super::row::Col(i),
-                    "required value is missing",
-                ));
+                result = Err(RowError::field(super::row::Col(i), "required value is missing"));
                 break;
             }
         }
@@ -234,7 +231,11 @@ fn finish(schema: &Schema, log: &mut TableLog) {
             if spec.required {
                 log.push(Problem {
                     field: Some(spec.name.clone()),
-                    ..Problem::file_level(&file, ProblemKind::Fatal, "required column is missing from every row: add it to the export's $select or header")
+                    ..Problem::file_level(
+                        &file,
+                        ProblemKind::Fatal,
+                        "required column is missing from every row: add it to the export's $select or header",
+                    )
                 });
             } else if let Some(default) = spec.default_note {
                 log.push(Problem {
@@ -262,12 +263,7 @@ fn finish(schema: &Schema, log: &mut TableLog) {
     }
 }
 
-fn unreadable(
-    file: &str,
-    line: Option<u64>,
-    column: Option<u64>,
-    message: impl fmt::Display,
-) -> Problem {
+fn unreadable(file: &str, line: Option<u64>, column: Option<u64>, message: impl fmt::Display) -> Problem {
     Problem {
         line,
         column,
@@ -279,11 +275,7 @@ fn json_syntax(file: &str, e: &serde_json::Error) -> Problem {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; the position is carried separately.
     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    let hint = if e.is_eof() {
-        " (the file is truncated)"
-    } else {
-        ""
-    };
+    let hint = if e.is_eof() { " (the file is truncated)" } else { "" };
     unreadable(
         file,
         Some(e.line() as u64),
@@ -305,11 +297,9 @@ struct ODataPage<'a> {
 }
 
 fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(), Problem> {
-    let decoded = text::read_whole(&file.path, file.gzip)
-        .map_err(|e| unreadable(&file.name, None, None, e))?;
+    let decoded = text::read_whole(&file.path, file.gzip).map_err(|e| unreadable(&file.name, None, None, e))?;
     if let Some(note) = decoded.note {
-        r.log
-            .push(Problem::file_level(&file.name, ProblemKind::Note, note));
+        r.log.push(Problem::file_level(&file.name, ProblemKind::Note, note));
     }
     let bytes = decoded.bytes.as_slice();
     let lines = Lines::new(bytes, 1);
@@ -321,8 +311,7 @@ fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(
             Some("$"),
         ),
         Some(b'{') => {
-            let page: ODataPage =
-                serde_json::from_slice(bytes).map_err(|e| json_syntax(&file.name, &e))?;
+            let page: ODataPage = serde_json::from_slice(bytes).map_err(|e| json_syntax(&file.name, &e))?;
             if is_last && page.next_link.is_some() {
                 r.log.push(Problem::file_level(
                     &file.name,
@@ -331,9 +320,7 @@ fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(
                 ));
             }
             if let Some(total) = page.total_record_count.or(page.count) {
-                r.log
-                    .reported_total
-                    .get_or_insert((file.name.clone(), total));
+                r.log.reported_total.get_or_insert((file.name.clone(), total));
             }
             match page.value {
                 Some(rows) => (rows, Some("$.value")),
@@ -344,12 +331,7 @@ fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(
             }
         }
         Some(_) => {
-            let (l, c) = lines.position(
-                bytes
-                    .iter()
-                    .position(|b| !b.is_ascii_whitespace())
-                    .unwrap_or(0),
-            );
+            let (l, c) = lines.position(bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0));
             return Err(unreadable(
                 &file.name,
                 Some(l),
@@ -362,9 +344,7 @@ fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(
     let mut cells: Vec<Option<Cell>> = Vec::with_capacity(r.schema.len());
     for (i, raw) in rows.iter().enumerate() {
         let row_offset = raw.get().as_ptr() as usize;
-        let path = prefix
-            .map(|p| format!("{p}[{i}]"))
-            .or_else(|| Some("$".to_string()));
+        let path = prefix.map(|p| format!("{p}[{i}]")).or_else(|| Some("$".to_string()));
         let place = Place::Json {
             lines: &lines,
             base,
@@ -387,11 +367,7 @@ fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(
 
 /// Collects the schema's columns from one JSON object. Cells borrow from `text`, and their offsets are
 /// absolute addresses (the caller subtracts the buffer's base).
-fn parse_object<'a>(
-    text: &'a str,
-    schema: &Schema,
-    cells: &mut Vec<Option<Cell<'a>>>,
-) -> Result<(), String> {
+fn parse_object<'a>(text: &'a str, schema: &Schema, cells: &mut Vec<Option<Cell<'a>>>) -> Result<(), String> {
     struct RowVisitor<'s, 'c, 'a> {
         schema: &'s Schema,
         cells: &'c mut Vec<Option<Cell<'a>>>,
@@ -442,11 +418,10 @@ fn parse_object<'a>(
 }
 
 fn read_ndjson_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
-    let (mut reader, note) = text::open_stream(&file.path, file.gzip)
-        .map_err(|e| unreadable(&file.name, None, None, e))?;
+    let (mut reader, note) =
+        text::open_stream(&file.path, file.gzip).map_err(|e| unreadable(&file.name, None, None, e))?;
     if let Some(note) = note {
-        r.log
-            .push(Problem::file_level(&file.name, ProblemKind::Note, note));
+        r.log.push(Problem::file_level(&file.name, ProblemKind::Note, note));
     }
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 12);
     let mut line_no: u64 = 0;
@@ -454,14 +429,8 @@ fn read_ndjson_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
     loop {
         buf.clear();
         line_no += 1;
-        let too_long = read_line_bounded(&mut reader, &mut buf).map_err(|e| {
-            unreadable(
-                &file.name,
-                Some(line_no),
-                None,
-                format!("cannot read the file: {e}"),
-            )
-        })?;
+        let too_long = read_line_bounded(&mut reader, &mut buf)
+            .map_err(|e| unreadable(&file.name, Some(line_no), None, format!("cannot read the file: {e}")))?;
         let Some(too_long) = too_long else { break };
         if too_long {
             r.log.rows_in_files += 1;
@@ -476,10 +445,7 @@ fn read_ndjson_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
             });
             continue;
         }
-        let trimmed_end = buf
-            .iter()
-            .rposition(|b| !b.is_ascii_whitespace())
-            .map_or(0, |p| p + 1);
+        let trimmed_end = buf.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |p| p + 1);
         if buf[..trimmed_end].iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
@@ -501,10 +467,7 @@ fn read_ndjson_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
         };
         let lines = Lines::new(line.as_bytes(), line_no);
         let base = line.as_ptr() as usize;
-        let start = line
-            .bytes()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(0);
+        let start = line.bytes().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
         let place = Place::Json {
             lines: &lines,
             base,
@@ -566,11 +529,9 @@ fn read_line_bounded(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Re
 }
 
 fn read_csv_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
-    let (reader, note) = text::open_stream(&file.path, file.gzip)
-        .map_err(|e| unreadable(&file.name, None, None, e))?;
+    let (reader, note) = text::open_stream(&file.path, file.gzip).map_err(|e| unreadable(&file.name, None, None, e))?;
     if let Some(note) = note {
-        r.log
-            .push(Problem::file_level(&file.name, ProblemKind::Note, note));
+        r.log.push(Problem::file_level(&file.name, ProblemKind::Note, note));
     }
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -625,11 +586,7 @@ fn read_csv_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
     let mut spare: Vec<Option<Cell>> = Vec::with_capacity(r.schema.len());
     while read(&mut csv, &mut record)? {
         let line = record.position().map_or(0, |p| p.line());
-        if record.len() == 1
-            && record
-                .get(0)
-                .is_some_and(|f| f.iter().all(|b| b.is_ascii_whitespace()))
-        {
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
             continue;
         }
         let place = Place::Csv { line };
@@ -640,10 +597,7 @@ fn read_csv_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
                 &[],
                 RowError::row(
                     ProblemKind::SkippedRow,
-                    format!(
-                        "expected {header_len} fields as in the header, found {}",
-                        record.len()
-                    ),
+                    format!("expected {header_len} fields as in the header, found {}", record.len()),
                 ),
             );
             r.log.push(p);

@@ -98,9 +98,7 @@ impl Schema {
         let bare = strip_lookup(key);
         self.cols
             .iter()
-            .position(|c| {
-                !c.hidden && (c.name.eq_ignore_ascii_case(bare) || c.name.eq_ignore_ascii_case(key))
-            })
+            .position(|c| !c.hidden && (c.name.eq_ignore_ascii_case(bare) || c.name.eq_ignore_ascii_case(key)))
             .map(Col)
     }
 }
@@ -221,10 +219,7 @@ impl<'a> Row<'a> {
 
     /// Text with surrounding spaces removed; empty text is no value.
     pub fn text(&self, col: Col) -> RowResult<Option<String>> {
-        Ok(self
-            .str(col)?
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()))
+        Ok(self.str(col)?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
     }
 
     pub fn required_text(&self, col: Col) -> RowResult<String> {
@@ -264,9 +259,7 @@ impl<'a> Row<'a> {
                     }
                     return serde_json::from_str::<Managed>(raw.get())
                         .map(|m| m.value)
-                        .map_err(|_| {
-                            self.wrong(col, "a boolean or {\"Value\": boolean}", raw.get())
-                        });
+                        .map_err(|_| self.wrong(col, "a boolean or {\"Value\": boolean}", raw.get()));
                 }
                 _ => {}
             }
@@ -332,16 +325,11 @@ impl<'a> Row<'a> {
     }
 
     /// An expanded relationship: the objects of its array (`None` when absent or null).
-    pub fn expansion(
-        &self,
-        col: Col,
-    ) -> RowResult<Option<Vec<serde_json::Map<String, serde_json::Value>>>> {
+    pub fn expansion(&self, col: Col) -> RowResult<Option<Vec<serde_json::Map<String, serde_json::Value>>>> {
         match self.cell(col).map(|c| c.value) {
             None => Ok(None),
             Some(Value::Text(t)) if t.trim().is_empty() => Ok(None),
-            Some(Value::Text(t)) => {
-                Err(self.wrong(col, "an expanded JSON array (JSON exports only)", t))
-            }
+            Some(Value::Text(t)) => Err(self.wrong(col, "an expanded JSON array (JSON exports only)", t)),
             Some(Value::Json(raw)) if kind_of(raw) == b'n' => Ok(None),
             Some(Value::Json(raw)) => serde_json::from_str(raw.get())
                 .map(Some)
@@ -367,18 +355,16 @@ impl<'a> Row<'a> {
 }
 
 /// Finds a key case-insensitively in an expanded object and reads it as a GUID.
-pub fn object_guid(
-    obj: &serde_json::Map<String, serde_json::Value>,
-    key: &str,
-) -> Result<Option<Guid>, String> {
+pub fn object_guid(obj: &serde_json::Map<String, serde_json::Value>, key: &str) -> Result<Option<Guid>, String> {
     let value = obj
         .iter()
         .find(|(k, _)| strip_lookup(k).eq_ignore_ascii_case(key))
         .map(|(_, v)| v);
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => Guid::parse(s)
-            .map_err(|_| format!("expected a GUID in `{key}`, found {}", show_value(key, s))),
+        Some(serde_json::Value::String(s)) => {
+            Guid::parse(s).map_err(|_| format!("expected a GUID in `{key}`, found {}", show_value(key, s)))
+        }
         Some(other) => Err(format!(
             "expected a GUID in `{key}`, found {}",
             show_value(key, &other.to_string())

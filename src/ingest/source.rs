@@ -124,9 +124,9 @@ pub fn discover(dir: &Path) -> std::io::Result<Discovery> {
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        match parse_name(&name).and_then(|(stem, page, format, gzip)| {
-            Some((canonical_table(&stem)?, page, format, gzip))
-        }) {
+        match parse_name(&name)
+            .and_then(|(stem, page, format, gzip)| Some((canonical_table(&stem)?, page, format, gzip)))
+        {
             Some((table, page, format, gzip)) => found.entry(table).or_default().push(SourceFile {
                 path: entry.path(),
                 name,
@@ -223,10 +223,7 @@ mod tests {
             canonical_table("privilegeobjecttypecodescollection"),
             Some("privilegeobjecttypecodesset")
         );
-        assert_eq!(
-            canonical_table("entitydefinitions"),
-            Some("entitydefinitions")
-        );
+        assert_eq!(canonical_table("entitydefinitions"), Some("entitydefinitions"));
     }
 
     #[test]

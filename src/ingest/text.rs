@@ -13,9 +13,7 @@ pub const MAX_WHOLE_FILE: u64 = 2 << 30;
 pub enum TextError {
     #[error("cannot read the file: {0}")]
     Io(#[from] io::Error),
-    #[error(
-        "the file looks like UTF-16 without a byte-order mark; save it as UTF-8 and export again"
-    )]
+    #[error("the file looks like UTF-16 without a byte-order mark; save it as UTF-8 and export again")]
     Utf16WithoutBom,
     #[error("the file decompresses to more than {} MiB; export it in pages (NAME.2.json, ...) or as NDJSON", MAX_WHOLE_FILE >> 20)]
     TooLarge,
@@ -51,25 +49,16 @@ fn sniff(head: &[u8]) -> Result<Encoding, TextError> {
         return Ok(Encoding::Utf8 { bom: true });
     }
     if head.starts_with(&[0xFF, 0xFE]) {
-        return Ok(Encoding::Utf16 {
-            little_endian: true,
-        });
+        return Ok(Encoding::Utf16 { little_endian: true });
     }
     if head.starts_with(&[0xFE, 0xFF]) {
-        return Ok(Encoding::Utf16 {
-            little_endian: false,
-        });
+        return Ok(Encoding::Utf16 { little_endian: false });
     }
     // UTF-16 text of ASCII characters has a NUL in every other byte; UTF-8 text never holds NUL.
     let sample = &head[..head.len().min(512)];
     if sample.len() >= 4 {
         let nul_even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-        let nul_odd = sample
-            .iter()
-            .skip(1)
-            .step_by(2)
-            .filter(|&&b| b == 0)
-            .count();
+        let nul_odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
         let half = sample.len() / 2;
         if nul_even * 3 > half * 2 || nul_odd * 3 > half * 2 {
             return Err(TextError::Utf16WithoutBom);
@@ -94,15 +83,12 @@ fn decode_utf16(bytes: &[u8], little_endian: bool) -> Result<Vec<u8>, TextError>
     Ok(out.into_bytes())
 }
 
-const UTF16_NOTE: &str =
-    "the file is UTF-16 (spreadsheet \"Unicode text\"); it was decoded, but save exports as UTF-8";
+const UTF16_NOTE: &str = "the file is UTF-16 (spreadsheet \"Unicode text\"); it was decoded, but save exports as UTF-8";
 
 /// Reads a whole file as UTF-8 bytes (not validated here: the parsers report invalid UTF-8 with a position).
 pub fn read_whole(path: &Path, gzip: bool) -> Result<Decoded, TextError> {
     let mut bytes = Vec::new();
-    open_raw(path, gzip)?
-        .take(MAX_WHOLE_FILE + 1)
-        .read_to_end(&mut bytes)?;
+    open_raw(path, gzip)?.take(MAX_WHOLE_FILE + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_WHOLE_FILE {
         return Err(TextError::TooLarge);
     }
@@ -121,10 +107,7 @@ pub fn read_whole(path: &Path, gzip: bool) -> Result<Decoded, TextError> {
 
 /// Opens a file for streaming (NDJSON, CSV). A UTF-16 file is decoded whole first (such files come from
 /// spreadsheets and are small); its note is returned.
-pub fn open_stream(
-    path: &Path,
-    gzip: bool,
-) -> Result<(Box<dyn BufRead + Send>, Option<String>), TextError> {
+pub fn open_stream(path: &Path, gzip: bool) -> Result<(Box<dyn BufRead + Send>, Option<String>), TextError> {
     let mut reader = BufReader::with_capacity(1 << 20, open_raw(path, gzip)?);
     let head = reader.fill_buf()?;
     // fill_buf may return fewer bytes than the sniff wants on a gzip stream; that only weakens the
@@ -143,10 +126,7 @@ pub fn open_stream(
                 return Err(TextError::TooLarge);
             }
             let text = decode_utf16(&bytes[2..], little_endian)?;
-            Ok((
-                Box::new(io::Cursor::new(text)),
-                Some(UTF16_NOTE.to_string()),
-            ))
+            Ok((Box::new(io::Cursor::new(text)), Some(UTF16_NOTE.to_string())))
         }
     }
 }
@@ -191,14 +171,8 @@ mod tests {
             .flat_map(|u| u.to_le_bytes())
             .collect();
         let f = write(&bytes);
-        assert!(matches!(
-            read_whole(f.path(), false),
-            Err(TextError::Utf16WithoutBom)
-        ));
-        assert!(matches!(
-            open_stream(f.path(), false),
-            Err(TextError::Utf16WithoutBom)
-        ));
+        assert!(matches!(read_whole(f.path(), false), Err(TextError::Utf16WithoutBom)));
+        assert!(matches!(open_stream(f.path(), false), Err(TextError::Utf16WithoutBom)));
     }
 
     #[test]

@@ -169,10 +169,7 @@ impl AuditSummary {
         if is_share_operation(row.action) {
             if let Some(a) = actor {
                 self.by_user.entry(a).or_default().share_operations += 1;
-                *self
-                    .share_operations_by_hour
-                    .entry((a, t.hour()))
-                    .or_default() += 1;
+                *self.share_operations_by_hour.entry((a, t.hour())).or_default() += 1;
             }
         }
         if is_role_privilege_change(row.action) {
@@ -274,10 +271,7 @@ mod tests {
         assert_eq!(whole.by_user[&Guid(1)].web_access, 1);
         assert_eq!(whole.share_operations_by_hour[&(Guid(2), 1)], 2);
         assert_eq!(whole.role_changes[&Guid(7)].users.len(), 1);
-        assert_eq!(
-            (whole.first, whole.last),
-            (Some(Timestamp(10)), Some(Timestamp(3700)))
-        );
+        assert_eq!((whole.first, whole.last), (Some(Timestamp(10)), Some(Timestamp(3700))));
         assert_eq!(a.rows, whole.rows);
         assert_eq!(a.by_action, whole.by_action);
         assert_eq!(a.by_user, whole.by_user);

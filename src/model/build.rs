@@ -58,34 +58,25 @@ impl Dangling {
         let mut v: Vec<_> = self
             .0
             .into_iter()
-            .map(
-                |((table, column, missing_id), (target, rows))| DanglingReference {
-                    table,
-                    column,
-                    missing_id,
-                    target,
-                    rows,
-                },
-            )
+            .map(|((table, column, missing_id), (target, rows))| DanglingReference {
+                table,
+                column,
+                missing_id,
+                target,
+                rows,
+            })
             .collect();
         v.sort();
         v
     }
 }
 
-fn index_of<K: std::hash::Hash + Eq + Copy, T>(
-    items: &[T],
-    key: impl Fn(&T) -> K,
-) -> HashMap<K, usize> {
+fn index_of<K: std::hash::Hash + Eq + Copy, T>(items: &[T], key: impl Fn(&T) -> K) -> HashMap<K, usize> {
     items.iter().enumerate().map(|(i, t)| (key(t), i)).collect()
 }
 
 /// Checks the business-unit tree: exactly one root, every parent present, no cycle.
-fn check_business_units(
-    bus: &[BusinessUnit],
-    index: &HashMap<BusinessUnitId, usize>,
-    file: &str,
-) -> Vec<Problem> {
+fn check_business_units(bus: &[BusinessUnit], index: &HashMap<BusinessUnitId, usize>, file: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     let fatal = |msg: String| Problem::file_level(file, ProblemKind::Fatal, msg);
     let roots: Vec<&BusinessUnit> = bus.iter().filter(|b| b.parent.is_none()).collect();
@@ -101,11 +92,17 @@ fn check_business_units(
     }
     match roots.len() {
         1 => {}
-        0 if !bus.is_empty() => problems.push(fatal("the business-unit tree has no root (a business unit without a parent)".into())),
+        0 if !bus.is_empty() => problems.push(fatal(
+            "the business-unit tree has no root (a business unit without a parent)".into(),
+        )),
         0 => problems.push(fatal("businessunits holds no business unit".into())),
         n => problems.push(fatal(format!(
             "the business-unit tree has {n} roots ({}); exactly one business unit may have no parent",
-            roots.iter().map(|b| format!("{} ({})", b.id, b.name)).collect::<Vec<_>>().join(", ")
+            roots
+                .iter()
+                .map(|b| format!("{} ({})", b.id, b.name))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
     // Cycles: walk up from every unit; a walk that meets its own path is a cycle.
@@ -210,12 +207,7 @@ pub fn build(raw: RawTables) -> BuildOutput {
 
     for u in &raw.users {
         if !bu_index.contains_key(&u.business_unit) {
-            dangling.add(
-                "systemusers",
-                "businessunitid",
-                u.business_unit.0,
-                "businessunit",
-            );
+            dangling.add("systemusers", "businessunitid", u.business_unit.0, "businessunit");
         }
         if let Some(m) = u.manager.filter(|m| !user_index.contains_key(m)) {
             dangling.add("systemusers", "parentsystemuserid", m.0, "systemuser");
@@ -273,11 +265,7 @@ pub fn build(raw: RawTables) -> BuildOutput {
     );
     let user_profiles = resolve_pairs(
         raw.user_profiles,
-        (
-            "systemuserprofilescollection",
-            "systemuserid",
-            "fieldsecurityprofileid",
-        ),
+        ("systemuserprofilescollection", "systemuserid", "fieldsecurityprofileid"),
         user_known,
         profile_known,
         &mut dangling,
@@ -328,12 +316,7 @@ pub fn build(raw: RawTables) -> BuildOutput {
     let mut unknown_codes: BTreeMap<i64, u64> = BTreeMap::new();
     for (pid, t) in raw.privilege_tables {
         if !privilege_index.contains_key(&pid) {
-            dangling.add(
-                "privilegeobjecttypecodesset",
-                "privilegeid",
-                pid.0,
-                "privilege",
-            );
+            dangling.add("privilegeobjecttypecodesset", "privilegeid", pid.0, "privilege");
             continue;
         }
         match t {
@@ -345,11 +328,7 @@ pub fn build(raw: RawTables) -> BuildOutput {
         }
     }
     if !unknown_codes.is_empty() {
-        let codes: Vec<String> = unknown_codes
-            .keys()
-            .take(20)
-            .map(|c| c.to_string())
-            .collect();
+        let codes: Vec<String> = unknown_codes.keys().take(20).map(|c| c.to_string()).collect();
         problems.push((
             "privilegeobjecttypecodesset",
             Problem::file_level(
@@ -375,18 +354,10 @@ pub fn build(raw: RawTables) -> BuildOutput {
             dangling.add("roleprivilegescollection", "roleid", rp.role.0, "role");
         }
         if !privilege_ok {
-            dangling.add(
-                "roleprivilegescollection",
-                "privilegeid",
-                rp.privilege.0,
-                "privilege",
-            );
+            dangling.add("roleprivilegescollection", "privilegeid", rp.privilege.0, "privilege");
         }
         if role_ok && privilege_ok {
-            by_role
-                .entry(rp.role)
-                .or_default()
-                .push((rp.privilege, rp.depth));
+            by_role.entry(rp.role).or_default().push((rp.privilege, rp.depth));
         }
     }
     let mut role_privileges = Vec::new();
@@ -443,10 +414,7 @@ pub fn build(raw: RawTables) -> BuildOutput {
             PrincipalKind::Team => team_index.contains_key(&TeamId(id)),
         };
         if !known {
-            let rows = share_rows_per_principal
-                .get(&(i as u32))
-                .copied()
-                .unwrap_or(0);
+            let rows = share_rows_per_principal.get(&(i as u32)).copied().unwrap_or(0);
             let target = if kind == PrincipalKind::User {
                 "systemuser"
             } else {

@@ -172,10 +172,7 @@ impl TeamType {
     }
 
     pub fn is_group(self) -> bool {
-        matches!(
-            self,
-            TeamType::EntraSecurityGroup | TeamType::Microsoft365Group
-        )
+        matches!(self, TeamType::EntraSecurityGroup | TeamType::Microsoft365Group)
     }
 }
 
@@ -323,10 +320,9 @@ impl Depth {
         match l.as_str() {
             "basic" | "user" => Some(Depth::Basic),
             "local" | "businessunit" | "business unit" => Some(Depth::Local),
-            "deep"
-            | "parent: child business units"
-            | "parent:child business units"
-            | "parent child business units" => Some(Depth::Deep),
+            "deep" | "parent: child business units" | "parent:child business units" | "parent child business units" => {
+                Some(Depth::Deep)
+            }
             "global" | "organization" => Some(Depth::Global),
             _ => None,
         }
@@ -562,10 +558,7 @@ pub struct Index {
 
 impl Tenant {
     pub fn business_unit(&self, id: BusinessUnitId) -> Option<&BusinessUnit> {
-        self.index
-            .business_units
-            .get(&id)
-            .map(|&i| &self.business_units[i])
+        self.index.business_units.get(&id).map(|&i| &self.business_units[i])
     }
     pub fn user(&self, id: UserId) -> Option<&User> {
         self.index.users.get(&id).map(|&i| &self.users[i])
@@ -591,10 +584,6 @@ impl Tenant {
 
     /// ACCESS-MODEL.md: not disabled, not deleted in Entra ID, and their business unit not disabled.
     pub fn is_enabled(&self, user: &User) -> bool {
-        !user.disabled
-            && user.azure_state == 0
-            && !self
-                .business_unit(user.business_unit)
-                .is_some_and(|bu| bu.disabled)
+        !user.disabled && user.azure_state == 0 && !self.business_unit(user.business_unit).is_some_and(|bu| bu.disabled)
     }
 }

@@ -186,12 +186,7 @@ pub struct ReportContext {
     pub as_of: Date,
 }
 
-pub fn build<'a>(
-    export: &'a Export,
-    engine: &Engine,
-    analysis: &'a Analysis,
-    ctx: &ReportContext,
-) -> Report<'a> {
+pub fn build<'a>(export: &'a Export, engine: &Engine, analysis: &'a Analysis, ctx: &ReportContext) -> Report<'a> {
     let t = &export.tenant;
     let environment = EnvironmentWire {
         name: t
@@ -200,11 +195,7 @@ pub fn build<'a>(
             .and_then(|e| e.display_name.clone().or_else(|| e.name.clone()))
             .or_else(|| t.organization.as_ref().and_then(|o| o.name.clone())),
         id: t.environment.as_ref().and_then(|e| e.name.clone()),
-        organizationid: t
-            .organization
-            .as_ref()
-            .and_then(|o| o.id)
-            .map(|g| g.to_string()),
+        organizationid: t.organization.as_ref().and_then(|o| o.id).map(|g| g.to_string()),
         sku: t.environment.as_ref().and_then(|e| e.sku.clone()),
     };
     let audit_window = match (t.audit.first, t.audit.last) {
@@ -223,9 +214,7 @@ pub fn build<'a>(
         score_formula: SCORE_FORMULA,
         users: t.users.len() as u64,
         enabled_users: t.users.iter().filter(|u| t.is_enabled(u)).count() as u64,
-        privileged_users: (0..t.users.len())
-            .filter(|&u| engine.is_privileged(u))
-            .count() as u64,
+        privileged_users: (0..t.users.len()).filter(|&u| engine.is_privileged(u)).count() as u64,
         depth_counts: DepthCounts {
             basic,
             local,
@@ -256,7 +245,7 @@ pub fn build<'a>(
                     severity: meta.map_or(Severity::Info, |m| m.severity),
                     status: r.status.clone(),
                     reason: r.reason.clone(),
-                    findings: r.findings.len(),
+                    findings: r.finding_count,
                 }
             })
             .collect(),
@@ -267,7 +256,7 @@ pub fn build<'a>(
                 rule: j.finding.rule,
                 severity: j.finding.severity,
                 confidence: j.finding.confidence,
-                title: &j.finding.title,
+                title: j.finding.title,
                 message: &j.finding.message,
                 subject: &j.finding.subject,
                 evidence: &j.finding.evidence,
@@ -397,8 +386,7 @@ fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
             *copies.entry(source).or_default() += 1;
         }
     }
-    let mut privileges_of: std::collections::HashMap<_, BTreeMap<String, &'static str>> =
-        Default::default();
+    let mut privileges_of: std::collections::HashMap<_, BTreeMap<String, &'static str>> = Default::default();
     for rp in &t.role_privileges {
         if let Some(p) = t.privilege(rp.privilege) {
             privileges_of

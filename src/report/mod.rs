@@ -22,10 +22,7 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralized() {
-        assert_eq!(
-            neutralize_formula("=HYPERLINK(\"x\")"),
-            "'=HYPERLINK(\"x\")"
-        );
+        assert_eq!(neutralize_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
             assert!(neutralize_formula(s).starts_with('\''), "{s:?}");
         }

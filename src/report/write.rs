@@ -3,10 +3,7 @@ use std::path::Path;
 
 /// Writes a file through a temporary file in the same directory and a rename, so that a crash never leaves
 /// a half-written report (the previous one stays intact).
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
+pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -31,10 +31,12 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
         if hits.is_empty() {
             continue;
         }
+        let count = hits.len();
+        hits.truncate(20);
         out.add(
             cx.user_subject(u),
-            format!("{} holds {} organization-wide privilege{} on website or dynamic content tables; review that they need them.", t.users[u].display_name(), hits.len(), if hits.len() == 1 { "" } else { "s" }),
-            json!({ "privileges": hits }),
+            format!("{} holds {} organization-wide privilege{} on website or dynamic content tables; review that they need them.", t.users[u].display_name(), count, if count == 1 { "" } else { "s" }),
+            json!({ "count": count, "privileges": hits }),
         );
     }
     Outcome::Evaluated

@@ -134,10 +134,7 @@ impl<'a> Context<'a> {
         match self.threshold(name) {
             toml::Value::Integer(n) => (*n).max(0) as u64,
             toml::Value::Float(f) => f.max(0.0) as u64,
-            other => panic!(
-                "threshold {name} of {} is not a number: {other}",
-                self.meta.id
-            ),
+            other => panic!("threshold {name} of {} is not a number: {other}", self.meta.id),
         }
     }
 
@@ -145,10 +142,7 @@ impl<'a> Context<'a> {
         match self.threshold(name) {
             toml::Value::Integer(n) => *n as f64,
             toml::Value::Float(f) => *f,
-            other => panic!(
-                "threshold {name} of {} is not a number: {other}",
-                self.meta.id
-            ),
+            other => panic!("threshold {name} of {} is not a number: {other}", self.meta.id),
         }
     }
 
@@ -160,10 +154,7 @@ impl<'a> Context<'a> {
                 .filter_map(|v| v.as_str())
                 .filter_map(|s| crate::id::Guid::parse(s).ok().flatten())
                 .collect(),
-            other => panic!(
-                "threshold {name} of {} is not a list: {other}",
-                self.meta.id
-            ),
+            other => panic!("threshold {name} of {} is not a list: {other}", self.meta.id),
         }
     }
 
@@ -197,11 +188,7 @@ impl<'a> Context<'a> {
         let env = t.environment.as_ref();
         let id = env
             .and_then(|e| e.name.clone())
-            .or_else(|| {
-                t.organization
-                    .as_ref()
-                    .and_then(|o| o.id.map(|g| g.to_string()))
-            })
+            .or_else(|| t.organization.as_ref().and_then(|o| o.id.map(|g| g.to_string())))
             .unwrap_or_else(|| "environment".to_string());
         let name = env
             .and_then(|e| e.display_name.clone())
@@ -211,11 +198,7 @@ impl<'a> Context<'a> {
     }
 
     pub fn setting_subject(&self, column: &str) -> Subject {
-        Subject::new(
-            SubjectKind::Setting,
-            format!("organizations.{column}"),
-            column,
-        )
+        Subject::new(SubjectKind::Setting, format!("organizations.{column}"), column)
     }
 
     pub fn has(&self, input: &str) -> bool {
@@ -228,14 +211,12 @@ pub fn is_person_account(u: &User) -> bool {
     !u.is_application()
         && matches!(
             u.access_mode,
-            AccessMode::ReadWrite
-                | AccessMode::Administrative
-                | AccessMode::Read
-                | AccessMode::Other(_)
+            AccessMode::ReadWrite | AccessMode::Administrative | AccessMode::Read | AccessMode::Other(_)
         )
-        && !u.full_name.as_deref().is_some_and(|n| {
-            n.eq_ignore_ascii_case("SYSTEM") || n.eq_ignore_ascii_case("INTEGRATION")
-        })
+        && !u
+            .full_name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case("SYSTEM") || n.eq_ignore_ascii_case("INTEGRATION"))
 }
 
 /// The first 20 ids of a list and how many there are (RULES.md: evidence carries the first 20 and the count).
@@ -253,17 +234,12 @@ pub struct Findings {
 
 impl Findings {
     /// A finding at the rule's default severity and confidence; adjust the returned finding for exceptions.
-    pub fn add(
-        &mut self,
-        subject: Subject,
-        message: impl Into<String>,
-        evidence: Value,
-    ) -> &mut Finding {
+    pub fn add(&mut self, subject: Subject, message: impl Into<String>, evidence: Value) -> &mut Finding {
         self.items.push(Finding {
             rule: self.rule,
             severity: self.meta.severity,
             confidence: self.meta.confidence,
-            title: self.meta.title.clone(),
+            title: &self.meta.title,
             message: message.into(),
             subject,
             evidence,
@@ -298,9 +274,13 @@ pub enum RuleStatus {
 #[derive(Clone, Debug)]
 pub struct RuleResult {
     pub id: &'static str,
+    /// How long the check took (for benchmarks).
+    pub elapsed: std::time::Duration,
     pub status: RuleStatus,
     pub reason: Option<String>,
+    /// The findings, until policy takes them (`finding_count` stays).
     pub findings: Vec<Finding>,
+    pub finding_count: usize,
 }
 
 fn missing_input_reason(missing: &[&str]) -> String {
@@ -322,10 +302,12 @@ pub fn run(shared: &Shared, config: &Config) -> Vec<RuleResult> {
             let overrides = config.rules.get(rule.id);
             if overrides.and_then(|o| o.enabled) == Some(false) {
                 return RuleResult {
+                    elapsed: Default::default(),
                     id: rule.id,
                     status: RuleStatus::Disabled,
                     reason: Some("disabled in the config file".into()),
                     findings: Vec::new(),
+                    finding_count: 0,
                 };
             }
             let missing: Vec<&str> = meta
@@ -336,12 +318,15 @@ pub fn run(shared: &Shared, config: &Config) -> Vec<RuleResult> {
                 .collect();
             if !missing.is_empty() {
                 return RuleResult {
+                    elapsed: Default::default(),
                     id: rule.id,
                     status: RuleStatus::NotEvaluated,
                     reason: Some(missing_input_reason(&missing)),
                     findings: Vec::new(),
+                    finding_count: 0,
                 };
             }
+            let started = std::time::Instant::now();
             let cx = Context {
                 shared,
                 tenant: shared.tenant,
@@ -366,8 +351,7 @@ pub fn run(shared: &Shared, config: &Config) -> Vec<RuleResult> {
                 if let Some(s) = severity {
                     f.severity = s;
                 }
-                f.fingerprint =
-                    fingerprint(rule.id, f.subject.kind, &f.subject.id, &f.discriminator);
+                f.fingerprint = fingerprint(rule.id, f.subject.kind, &f.subject.id, &f.discriminator);
             }
             crate::finding::sort_findings(&mut findings);
             let (status, reason) = match outcome {
@@ -377,9 +361,11 @@ pub fn run(shared: &Shared, config: &Config) -> Vec<RuleResult> {
                 Outcome::Evaluated => (RuleStatus::Failed, None),
             };
             RuleResult {
+                elapsed: started.elapsed(),
                 id: rule.id,
                 status,
                 reason,
+                finding_count: findings.len(),
                 findings,
             }
         })
@@ -396,11 +382,9 @@ pub fn resolve_excluded(t: &Tenant, exclude: &[String]) -> (HashSet<usize>, Vec<
             .flatten()
             .and_then(|g| t.index.users.get(&crate::id::UserId(g)).copied());
         let by_upn = || {
-            t.users.iter().position(|u| {
-                u.domain_name
-                    .as_deref()
-                    .is_some_and(|d| d.eq_ignore_ascii_case(e))
-            })
+            t.users
+                .iter()
+                .position(|u| u.domain_name.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(e)))
         };
         match by_id.or_else(by_upn) {
             Some(u) => {
@@ -444,22 +428,18 @@ impl<'a> Context<'a> {
     /// System Administrator: by template id, or by name when the roles file has no template column.
     pub fn is_system_administrator(&self, role: &Role) -> bool {
         role.template == Some(crate::model::SYSTEM_ADMINISTRATOR_TEMPLATE)
-            || (!self.tenant.roles_have_template_column
-                && role.name.eq_ignore_ascii_case("System Administrator"))
+            || (!self.tenant.roles_have_template_column && role.name.eq_ignore_ascii_case("System Administrator"))
     }
 
     pub fn is_system_customizer(&self, role: &Role) -> bool {
         role.template == Some(crate::model::SYSTEM_CUSTOMIZER_TEMPLATE)
-            || (!self.tenant.roles_have_template_column
-                && role.name.eq_ignore_ascii_case("System Customizer"))
+            || (!self.tenant.roles_have_template_column && role.name.eq_ignore_ascii_case("System Customizer"))
     }
 
     /// Root roles (a copy's findings are its root's).
     pub fn root_roles(&self) -> impl Iterator<Item = &'a Role> + '_ {
         let t = self.tenant;
-        t.roles
-            .iter()
-            .filter(move |r| t.privilege_source(r) == r.id)
+        t.roles.iter().filter(move |r| t.privilege_source(r) == r.id)
     }
 
     /// The copies of a root role (not the root itself).
@@ -481,8 +461,7 @@ impl<'a> Context<'a> {
 
     /// Users holding each root role (directly or through a team), enabled only, by root role id.
     pub fn holders_by_root(&self) -> std::collections::HashMap<crate::id::RoleId, Vec<usize>> {
-        let mut m: std::collections::HashMap<crate::id::RoleId, Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut m: std::collections::HashMap<crate::id::RoleId, Vec<usize>> = std::collections::HashMap::new();
         for u in 0..self.tenant.users.len() {
             if self.is_excluded(u) {
                 continue;
@@ -502,15 +481,14 @@ impl<'a> Context<'a> {
 /// user "D365 Marketing" exists.
 pub fn journeys_present(t: &Tenant) -> bool {
     let j = data::journeys();
-    t.roles.iter().any(|r| {
-        j.presence_roles
-            .iter()
-            .any(|aliases| data::matches(&r.name, aliases))
-    }) || t.users.iter().any(|u| {
-        u.full_name
-            .as_deref()
-            .is_some_and(|n| data::matches(n, &j.marketing_user))
-    })
+    t.roles
+        .iter()
+        .any(|r| j.presence_roles.iter().any(|aliases| data::matches(&r.name, aliases)))
+        || t.users.iter().any(|u| {
+            u.full_name
+                .as_deref()
+                .is_some_and(|n| data::matches(n, &j.marketing_user))
+        })
 }
 
 pub const NO_JOURNEYS: &str = "the environment has no Customer Insights - Journeys (no \"Marketing Services User\" role, no \"D365 Marketing\" user)";

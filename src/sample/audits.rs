@@ -48,8 +48,7 @@ impl Plan {
         let burst = match t.actors.share_bot {
             Some(_) if total >= 10_000 => {
                 let h0 = (end - 40 * DAY).div_euclid(3600) * 3600 + 3600;
-                let k0 =
-                    ((i128::from(total) * i128::from(h0 - start)) / i128::from(end - start)) as u64;
+                let k0 = ((i128::from(total) * i128::from(h0 - start)) / i128::from(end - start)) as u64;
                 Some((k0, 600u64, h0))
             }
             _ => None,
@@ -80,11 +79,7 @@ impl Plan {
             role: sales_copy,
             by: admin(&mut rng),
         });
-        if let Some(csr) = t
-            .roles
-            .iter()
-            .position(|r| r.name == "Customer Service Representative")
-        {
+        if let Some(csr) = t.roles.iter().position(|r| r.name == "Customer Service Representative") {
             list.push(Special::RoleEdit {
                 action: 59,
                 role: csr as u32,
@@ -98,20 +93,14 @@ impl Plan {
             by: t.actors.system,
         });
         // A custom role edited.
-        if let Some(r) = t
-            .roles
-            .iter()
-            .position(|r| r.name == "Contoso Sales Representative")
-        {
+        if let Some(r) = t.roles.iter().position(|r| r.name == "Contoso Sales Representative") {
             list.push(Special::RoleEdit {
                 action: 57,
                 role: r as u32,
                 by: admin(&mut rng),
             });
         }
-        list.push(Special::LogDeletion {
-            by: admin(&mut rng),
-        });
+        list.push(Special::LogDeletion { by: admin(&mut rng) });
         if let Some(acc) = t.tables.iter().position(|x| x.logical == "account") {
             list.push(Special::EntityAuditChange {
                 by: admin(&mut rng),
@@ -121,8 +110,7 @@ impl Plan {
         let count = list.len() as u64;
         let mut specials: Vec<(u64, Special)> = Vec::new();
         for (i, s) in list.into_iter().enumerate() {
-            let mut k =
-                (i as u64 + 1) * total / (count + 1) + rng.below(total / (count + 1) / 2 + 1);
+            let mut k = (i as u64 + 1) * total / (count + 1) + rng.below(total / (count + 1) / 2 + 1);
             if let Some((b0, len, _)) = burst {
                 if k >= b0 && k < b0 + len {
                     k = b0 + len + i as u64;
@@ -305,26 +293,10 @@ fn row(b: &mut Vec<u8>, t: &Tenant, plan: &Plan, records: &Records, k: u64) {
             out.object = Some(id);
             out.user = bot;
         } else {
-            normal(
-                &mut out,
-                &mut record_table,
-                t,
-                plan,
-                &mut rng,
-                time,
-                &record,
-            );
+            normal(&mut out, &mut record_table, t, plan, &mut rng, time, &record);
         }
     } else {
-        normal(
-            &mut out,
-            &mut record_table,
-            t,
-            plan,
-            &mut rng,
-            time,
-            &record,
-        );
+        normal(&mut out, &mut record_table, t, plan, &mut rng, time, &record);
     }
     if let Some(r) = record_table {
         out.table = records.table(t, r);

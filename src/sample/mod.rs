@@ -73,12 +73,7 @@ pub fn write_sample(out: &Path, opts: &SampleOptions) -> Result<SampleSummary> {
     let tenant = model::build(opts.users, opts.seed);
     let (small, (shares, audits)) = rayon::join(
         || tables::write_all(out, &tenant),
-        || {
-            rayon::join(
-                || shares::write(out, &tenant),
-                || audits::write(out, &tenant),
-            )
-        },
+        || rayon::join(|| shares::write(out, &tenant), || audits::write(out, &tenant)),
     );
     let mut files = small?;
     files.extend(shares?);
@@ -88,15 +83,13 @@ pub fn write_sample(out: &Path, opts: &SampleOptions) -> Result<SampleSummary> {
 
 /// Remove `TABLE.json`, `TABLE.N.json`, `.ndjson`, `.csv` (and `.gz`) files of our tables.
 fn clear_previous(out: &Path) -> Result<()> {
-    let entries =
-        std::fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))?;
+    let entries = std::fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))?;
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         if is_table_file(name) && entry.file_type()?.is_file() {
-            std::fs::remove_file(entry.path())
-                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            std::fs::remove_file(entry.path()).with_context(|| format!("cannot remove {}", entry.path().display()))?;
         }
     }
     Ok(())

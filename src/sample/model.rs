@@ -308,25 +308,10 @@ const OOB_ROLES: &[RoleSpec] = &[
     spec("Salesperson", true, 1, Kind::Random(USER_LEVEL)),
     spec("Sales Manager", true, 1, Kind::Random(MANAGER)),
     spec("Vice President of Sales", true, 1, Kind::Random(BROAD)),
-    spec(
-        "Customer Service Representative",
-        true,
-        1,
-        Kind::Random(USER_LEVEL),
-    ),
+    spec("Customer Service Representative", true, 1, Kind::Random(USER_LEVEL)),
     spec("Customer Service Manager", true, 1, Kind::Random(MANAGER)),
-    spec(
-        "Marketing Professional - Business",
-        true,
-        1,
-        Kind::Random(USER_LEVEL),
-    ),
-    spec(
-        "Marketing Manager - Business",
-        true,
-        1,
-        Kind::Random(MANAGER),
-    ),
+    spec("Marketing Professional - Business", true, 1, Kind::Random(USER_LEVEL)),
+    spec("Marketing Manager - Business", true, 1, Kind::Random(MANAGER)),
     spec(
         "Marketing Professional (BU level) - Business",
         true,
@@ -352,27 +337,12 @@ const OOB_ROLES: &[RoleSpec] = &[
     spec("Office Collaborator", true, 0, Kind::ReadOnly),
     spec("App Opener", true, 1, Kind::Random(USER_LEVEL)),
     spec("Bot Author", true, 0, Kind::Random(USER_LEVEL)),
-    spec(
-        "Export Customizations (Solution Checker)",
-        true,
-        0,
-        Kind::ReadOnly,
-    ),
+    spec("Export Customizations (Solution Checker)", true, 0, Kind::ReadOnly),
     spec("Knowledge Manager", true, 1, Kind::Random(MANAGER)),
     spec("Scheduler", true, 1, Kind::Random(MANAGER)),
-    spec(
-        "Field Service - Administrator",
-        true,
-        1,
-        Kind::Random(BROAD),
-    ),
+    spec("Field Service - Administrator", true, 1, Kind::Random(BROAD)),
     spec("Field Service - Dispatcher", true, 1, Kind::Random(MANAGER)),
-    spec(
-        "Field Service - Resource",
-        true,
-        1,
-        Kind::Random(USER_LEVEL),
-    ),
+    spec("Field Service - Resource", true, 1, Kind::Random(USER_LEVEL)),
     spec("Project Manager", true, 1, Kind::Random(MANAGER)),
 ];
 
@@ -380,33 +350,13 @@ const JOURNEYS_ROLES: &[RoleSpec] = &[
     spec("Marketing Services User", true, 1, Kind::Random(BROAD)),
     spec("EventManagement S2SInbound", true, 1, Kind::Random(BROAD)),
     spec("LinkedIn LeadGen S2SInbound", true, 1, Kind::Random(BROAD)),
-    spec(
-        "Marketing, Business App Access",
-        true,
-        1,
-        Kind::Random(USER_LEVEL),
-    ),
-    spec(
-        "Marketing Service user extensible role",
-        true,
-        1,
-        Kind::Random(BROAD),
-    ),
-    spec(
-        "Marketing service user real-time role",
-        true,
-        1,
-        Kind::Random(BROAD),
-    ),
+    spec("Marketing, Business App Access", true, 1, Kind::Random(USER_LEVEL)),
+    spec("Marketing Service user extensible role", true, 1, Kind::Random(BROAD)),
+    spec("Marketing service user real-time role", true, 1, Kind::Random(BROAD)),
 ];
 
 const CUSTOM_ROLES: &[RoleSpec] = &[
-    spec(
-        "Contoso Sales Representative",
-        false,
-        1,
-        Kind::Random(USER_LEVEL),
-    ),
+    spec("Contoso Sales Representative", false, 1, Kind::Random(USER_LEVEL)),
     spec("Contoso Read Only", false, 1, Kind::ReadOnly),
     spec(
         "Integration Impersonation",
@@ -462,50 +412,25 @@ const COMBOS: &[(&[&str], u64)] = &[
         ],
         40,
     ),
-    (
-        &[
-            "Basic User",
-            "Salesperson",
-            "Marketing Professional - Business",
-        ],
-        40,
-    ),
+    (&["Basic User", "Salesperson", "Marketing Professional - Business"], 40),
     (&["Basic User", "Contoso Read Only"], 40),
     (&["Basic User", "Contoso Sales Representative"], 40),
-    (
-        &[
-            "Basic User",
-            "Salesperson",
-            "Customer Service Representative",
-        ],
-        30,
-    ),
+    (&["Basic User", "Salesperson", "Customer Service Representative"], 30),
     (&["Basic User", "Knowledge Manager"], 20),
     (&["Basic User", "Environment Maker"], 20),
     (&["Basic User", "Field Service - Resource"], 20),
     (
-        &[
-            "Basic User",
-            "Field Service - Dispatcher",
-            "Field Service - Resource",
-        ],
+        &["Basic User", "Field Service - Dispatcher", "Field Service - Resource"],
         10,
     ),
     (&["Basic User", "Project Manager"], 10),
     (&["Basic User", "Lead Score Viewer"], 8),
     (&["Basic User", "Salesperson", "Lead Score Modeler"], 6),
-    (
-        &["Basic User", "Sales Manager", "Vice President of Sales"],
-        5,
-    ),
+    (&["Basic User", "Sales Manager", "Vice President of Sales"], 5),
 ];
 
 /// Roles copied into every child business unit.
-const CORE_ROLES: &[&str] = &[
-    "Basic User",
-    "Salesperson",
-    "Customer Service Representative",
-];
+const CORE_ROLES: &[&str] = &["Basic User", "Salesperson", "Customer Service Representative"];
 
 /// Roles copied into some child business units.
 #[rustfmt::skip]
@@ -572,10 +497,7 @@ pub(crate) fn build(users_n: usize, seed: u64) -> Tenant {
         .filter(|(_, t)| t.ownership == Ownership::User && t.weight > 0)
         .map(|(i, _)| i as u32)
         .collect();
-    let weights: Vec<u64> = record_tables
-        .iter()
-        .map(|&t| b.tables[t as usize].weight)
-        .collect();
+    let weights: Vec<u64> = record_tables.iter().map(|&t| b.tables[t as usize].weight).collect();
     let salesperson_role = b.root_named("Salesperson").unwrap_or(0);
     let basic_user_role = b.root_named("Basic User").unwrap_or(0);
 
@@ -611,13 +533,7 @@ pub(crate) fn build(users_n: usize, seed: u64) -> Tenant {
 fn build_tables(users_n: usize, ids: &GuidGen, rng: &mut Rng) -> Vec<Table> {
     let target = scaled(users_n, 395, 100).max(names::STD_TABLES.len());
     let mut tables = Vec::with_capacity(target);
-    let not_changeable = [
-        "audit",
-        "activitypointer",
-        "webresource",
-        "plugintype",
-        "publisher",
-    ];
+    let not_changeable = ["audit", "activitypointer", "webresource", "plugintype", "publisher"];
     for t in names::STD_TABLES {
         tables.push(Table {
             logical: t.logical.to_string(),
@@ -672,8 +588,9 @@ fn build_tables(users_n: usize, ids: &GuidGen, rng: &mut Rng) -> Vec<Table> {
                 audit_enabled: false,
                 audit_changeable: true,
                 attributes: Vec::new(),
-                weight: if ownership == Ownership::User {
-                    rng.range(1, 3)
+                // Records of a few custom tables are shared and audited; most custom tables are niche.
+                weight: if ownership == Ownership::User && rng.pct(15) {
+                    1
                 } else {
                     0
                 },
@@ -703,8 +620,7 @@ fn build_tables(users_n: usize, ids: &GuidGen, rng: &mut Rng) -> Vec<Table> {
     ];
     for (i, t) in tables.iter_mut().enumerate() {
         t.metadata_id = ids.make(K_METADATA, i as u64);
-        t.audit_enabled =
-            t.audit_changeable && (std_audited.contains(&t.logical.as_str()) || rng.pct(85));
+        t.audit_enabled = t.audit_changeable && (std_audited.contains(&t.logical.as_str()) || rng.pct(85));
         let custom = t.logical.contains('_') && !t.logical.starts_with("msdyn");
         let prefix = t.logical.split('_').next().unwrap_or("new").to_string();
         let mut attrs: Vec<(String, bool, bool, &'static str)> = vec![
@@ -758,11 +674,7 @@ fn build_privileges(tables: &[Table], ids: &GuidGen) -> Vec<Privilege> {
             Ownership::Business => (15, &RIGHTS[..6]),
             _ => (8, &RIGHTS[..6]),
         };
-        let covered = if t.activity {
-            activities.clone()
-        } else {
-            vec![i as u32]
-        };
+        let covered = if t.activity { activities.clone() } else { vec![i as u32] };
         for (right, mask) in rights {
             let n = out.len() as u64;
             out.push(Privilege {
@@ -806,11 +718,7 @@ fn build_bus(users_n: usize, ids: &GuidGen, rng: &mut Rng, created: i64) -> Vec<
         if i <= 2 {
             depth = 1;
         }
-        while depth > 1
-            && by_depth
-                .get(depth as usize - 1)
-                .is_none_or(|v| v.is_empty())
-        {
+        while depth > 1 && by_depth.get(depth as usize - 1).is_none_or(|v| v.is_empty()) {
             depth -= 1;
         }
         let parents = &by_depth[depth as usize - 1];
@@ -841,10 +749,7 @@ fn build_bus(users_n: usize, ids: &GuidGen, rng: &mut Rng, created: i64) -> Vec<
     }
     // Disable one leaf business unit.
     let has_child: HashSet<u32> = bus.iter().filter_map(|b| b.parent).collect();
-    if let Some(leaf) = (1..bus.len())
-        .rev()
-        .find(|&i| !has_child.contains(&(i as u32)))
-    {
+    if let Some(leaf) = (1..bus.len()).rev().find(|&i| !has_child.contains(&(i as u32))) {
         bus[leaf].disabled = true;
     }
     bus
@@ -885,10 +790,7 @@ impl Builder {
     }
 
     fn privilege_named(&self, name: &str) -> Option<u32> {
-        self.privileges
-            .iter()
-            .position(|p| p.name == name)
-            .map(|i| i as u32)
+        self.privileges.iter().position(|p| p.name == name).map(|i| i as u32)
     }
 
     fn pick_depth(&mut self, weights: &[u64; 4], allowed: u8) -> u8 {
@@ -967,8 +869,8 @@ impl Builder {
                 ));
             } else {
                 let f = names::FUNCTIONS[extra % names::FUNCTIONS.len()];
-                let level = ["Agent", "Lead", "Manager", "Viewer", "Editor", "Approver"]
-                    [(extra / names::FUNCTIONS.len()) % 6];
+                let level =
+                    ["Agent", "Lead", "Manager", "Viewer", "Editor", "Approver"][(extra / names::FUNCTIONS.len()) % 6];
                 let round = extra / (names::FUNCTIONS.len() * 6);
                 let name = if round == 0 {
                     format!("Contoso {f} {level}")
@@ -994,9 +896,7 @@ impl Builder {
             let role_created = if managed {
                 self.created + self.rng.below(3 * 3600) as i64
             } else {
-                self.created
-                    + self.rng.range(30, 1500) as i64 * DAY
-                    + self.rng.below(DAY as u64) as i64
+                self.created + self.rng.range(30, 1500) as i64 * DAY + self.rng.below(DAY as u64) as i64
             };
             let role_created = role_created.min(self.end - 200 * DAY);
             let mut modified = role_created;
@@ -1013,11 +913,7 @@ impl Builder {
             let modified = modified.min(self.end - DAY);
             let mut privs: Vec<(u32, u8)> = match kind {
                 Kind::SysAdmin => (0..self.privileges.len() as u32).map(|p| (p, 8)).collect(),
-                Kind::SysAdminClone => sysadmin_privs
-                    .iter()
-                    .copied()
-                    .filter(|_| !self.rng.pct(4))
-                    .collect(),
+                Kind::SysAdminClone => sysadmin_privs.iter().copied().filter(|_| !self.rng.pct(4)).collect(),
                 Kind::StaleCopy => {
                     // Missing a few of Salesperson's privileges (Jaccard about 0.9).
                     let drop = (salesperson_privs.len() / 11).max(1);
@@ -1075,15 +971,12 @@ impl Builder {
                 }
                 Kind::Customizer => {
                     let n = self.rng.range(350, 500.min(max_n as u64).max(350)) as usize;
-                    let picks = self
-                        .rng
-                        .sample_distinct(eligible.len(), n.min(eligible.len()));
+                    let picks = self.rng.sample_distinct(eligible.len(), n.min(eligible.len()));
                     let mut v: Vec<(u32, u8)> = picks
                         .into_iter()
                         .map(|k| {
                             let p = eligible[k];
-                            let d =
-                                self.pick_depth(&USER_LEVEL, self.privileges[p as usize].depths);
+                            let d = self.pick_depth(&USER_LEVEL, self.privileges[p as usize].depths);
                             (p, d)
                         })
                         .collect();
@@ -1139,11 +1032,7 @@ impl Builder {
         // does not otherwise hold.
         if self.users_n >= 1000 {
             if let Some(r) = self.root_named("Contoso Sales Representative") {
-                let held: HashSet<u32> = self.roles[r as usize]
-                    .privileges
-                    .iter()
-                    .map(|p| p.0)
-                    .collect();
+                let held: HashSet<u32> = self.roles[r as usize].privileges.iter().map(|p| p.0).collect();
                 let free: Vec<u32> = eligible
                     .iter()
                     .copied()
@@ -1162,12 +1051,7 @@ impl Builder {
         let root = 0u32;
         let tenant_domain = "contoso.onmicrosoft.com";
 
-        let push = |b: &mut Builder,
-                    kind: UserKind,
-                    fullname: String,
-                    domain: String,
-                    app_id: Option<Guid>,
-                    am: u8| {
+        let push = |b: &mut Builder, kind: UserKind, fullname: String, domain: String, app_id: Option<Guid>, am: u8| {
             let i = b.users.len() as u64;
             let aad = match kind {
                 UserKind::System | UserKind::Integration => None,
@@ -1192,14 +1076,7 @@ impl Builder {
                 dormant: false,
             });
         };
-        push(
-            self,
-            UserKind::System,
-            "SYSTEM".into(),
-            String::new(),
-            None,
-            0,
-        );
+        push(self, UserKind::System, "SYSTEM".into(), String::new(), None, 0);
         push(
             self,
             UserKind::Integration,
@@ -1378,19 +1255,11 @@ impl Builder {
                 !self.rng.pct(3)
             };
             let user_created = if self.rng.pct(95) {
-                created
-                    + DAY
-                    + self.rng.below(((end - 200 * DAY - created) / DAY) as u64) as i64 * DAY
+                created + DAY + self.rng.below(((end - 200 * DAY - created) / DAY) as u64) as i64 * DAY
             } else {
                 end - self.rng.range(5, 199) as i64 * DAY
             } + self.rng.range(7 * 3600, 18 * 3600) as i64;
-            let dormant = disabled
-                || azurestate != 0
-                || if is_admin {
-                    self.rng.pct(30)
-                } else {
-                    self.rng.pct(6)
-                };
+            let dormant = disabled || azurestate != 0 || if is_admin { self.rng.pct(30) } else { self.rng.pct(6) };
             self.users.push(User {
                 id: self.ids.make(K_USER, i as u64),
                 kind: UserKind::Person,
@@ -1429,14 +1298,8 @@ impl Builder {
             let bu = self.roles[r].bu as usize;
             self.role_in_bu[bu * roots + r] = r as u32;
         }
-        let core: Vec<u32> = CORE_ROLES
-            .iter()
-            .filter_map(|n| self.root_named(n))
-            .collect();
-        let extra: Vec<u32> = EXTRA_ROLES
-            .iter()
-            .filter_map(|n| self.root_named(n))
-            .collect();
+        let core: Vec<u32> = CORE_ROLES.iter().filter_map(|n| self.root_named(n)).collect();
+        let extra: Vec<u32> = EXTRA_ROLES.iter().filter_map(|n| self.root_named(n)).collect();
         let mut wanted: Vec<(u32, u32)> = Vec::new(); // (bu, root)
         for bu in 1..bu_count as u32 {
             for &r in &core {
@@ -1548,9 +1411,7 @@ impl Builder {
             let weights: Vec<u64> = valid.iter().map(|&c| combos[c].1).collect();
             per_bu.push((valid, Cumulative::new(&weights)));
         }
-        let available: Vec<Vec<u32>> = (0..bu_count as u32)
-            .map(|b| self.available_roots(b))
-            .collect();
+        let available: Vec<Vec<u32>> = (0..bu_count as u32).map(|b| self.available_roots(b)).collect();
         let sysadmin_root = self.root_named("System Administrator").unwrap_or(0);
 
         let mut rows: Vec<(u32, u32)> = Vec::new();
@@ -1689,9 +1550,7 @@ impl Builder {
         // Ranks: business units in index order (a parent always precedes its children), people
         // in index order within a unit. A manager always has a lower rank: no cycles.
         let bu_count = self.bus.len();
-        let heads: Vec<Option<u32>> = (0..bu_count)
-            .map(|b| self.bu_people[b].first().copied())
-            .collect();
+        let heads: Vec<Option<u32>> = (0..bu_count).map(|b| self.bu_people[b].first().copied()).collect();
         for b in 0..bu_count {
             let people = self.bu_people[b].clone();
             for (k, &u) in people.iter().enumerate() {
@@ -1741,8 +1600,7 @@ impl Builder {
                     p = self.rng.index(i);
                 }
                 let d = depth[p] + 1;
-                let title =
-                    names::POSITION_TITLES[(d as usize - 1).min(names::POSITION_TITLES.len() - 1)];
+                let title = names::POSITION_TITLES[(d as usize - 1).min(names::POSITION_TITLES.len() - 1)];
                 let f = names::FUNCTIONS[self.rng.index(names::FUNCTIONS.len())];
                 (format!("{title} - {f} {i}"), Some(p as u32), d)
             };
@@ -1812,13 +1670,9 @@ impl Builder {
         let all_people: Vec<u32> = (0..self.users.len() as u32)
             .filter(|&u| self.users[u as usize].kind == UserKind::Person)
             .collect();
-        let people_w: Vec<u64> = (0..bu_count)
-            .map(|b| self.bu_people[b].len() as u64)
-            .collect();
+        let people_w: Vec<u64> = (0..bu_count).map(|b| self.bu_people[b].len() as u64).collect();
         let bu_cum = Cumulative::new(&people_w);
-        let available: Vec<Vec<u32>> = (0..bu_count as u32)
-            .map(|b| self.available_roots(b))
-            .collect();
+        let available: Vec<Vec<u32>> = (0..bu_count as u32).map(|b| self.available_roots(b)).collect();
         let team_share = self.root_named("Team Sharing Access");
         let basic = self.root_named("Basic User");
         let mut names_seen: HashSet<(u32, String)> = HashSet::new();
@@ -1869,22 +1723,17 @@ impl Builder {
             let name = unique(bu, format!("{word} - {}", self.bus[bu as usize].name));
             let t = self.new_team(name, 0, bu, false);
             let local = self.bu_people[bu as usize].clone();
-            let candidates = if local.len() >= 3 {
-                local
-            } else {
-                all_people.clone()
-            };
+            let candidates = if local.len() >= 3 { local } else { all_people.clone() };
             let k = self.rng.range(3, 40) as usize;
             self.add_members(t, &candidates, k);
             if self.rng.pct(70) {
                 let avail = &available[bu as usize];
                 if !avail.is_empty() {
-                    let first =
-                        if team_share.is_some_and(|r| avail.contains(&r)) && self.rng.pct(35) {
-                            team_share.unwrap_or(avail[0])
-                        } else {
-                            avail[self.rng.index(avail.len())]
-                        };
+                    let first = if team_share.is_some_and(|r| avail.contains(&r)) && self.rng.pct(35) {
+                        team_share.unwrap_or(avail[0])
+                    } else {
+                        avail[self.rng.index(avail.len())]
+                    };
                     self.team_role(t, first);
                     if self.rng.pct(30) {
                         let second = avail[self.rng.index(avail.len())];
@@ -1913,11 +1762,7 @@ impl Builder {
                 let k = self.rng.range(2, 6) as usize;
                 self.add_members(t, &all_people, k);
             } else {
-                let base = format!(
-                    "{} Deal Room {}",
-                    self.rng.pick(names::PROJECT_WORDS),
-                    i + 1
-                );
+                let base = format!("{} Deal Room {}", self.rng.pick(names::PROJECT_WORDS), i + 1);
                 let name = unique(bu, base);
                 let t = self.new_team(name, 1, bu, false);
                 let k = self.rng.range(2, 12) as usize;
@@ -1981,9 +1826,7 @@ impl Builder {
         for t in 0..self.teams.len() {
             let bu = self.teams[t].bu as usize;
             if self.bu_people[bu].is_empty() {
-                if let Some(&(_, Member::User(u))) =
-                    self.members.iter().find(|(tm, _)| *tm as usize == t)
-                {
+                if let Some(&(_, Member::User(u))) = self.members.iter().find(|(tm, _)| *tm as usize == t) {
                     self.teams[t].admin = u;
                 }
             }
@@ -2003,14 +1846,7 @@ impl Builder {
     }
 
     #[allow(clippy::type_complexity)]
-    fn build_field_security(
-        &mut self,
-    ) -> (
-        Vec<Profile>,
-        Vec<FieldPermission>,
-        Vec<(u32, u32)>,
-        Vec<(u32, u32)>,
-    ) {
+    fn build_field_security(&mut self) -> (Vec<Profile>, Vec<FieldPermission>, Vec<(u32, u32)>, Vec<(u32, u32)>) {
         let mut names_list: Vec<String> = vec!["System Administrator".into()];
         if self.journeys {
             names_list.extend(names::JOURNEYS_PROFILES.iter().map(|s| s.to_string()));

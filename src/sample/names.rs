@@ -149,87 +149,23 @@ macro_rules! t {
 pub(crate) const STD_TABLES: &[StdTable] = &[
     t!("account", "Account", "Account", 1, User, false, 200),
     t!("contact", "Contact", "Contact", 2, User, false, 260),
-    t!(
-        "opportunity",
-        "Opportunity",
-        "Opportunity",
-        3,
-        User,
-        false,
-        120
-    ),
+    t!("opportunity", "Opportunity", "Opportunity", 3, User, false, 120),
     t!("lead", "Lead", "Lead", 4, User, false, 90),
     t!("annotation", "Annotation", "Note", 5, User, false, 30),
     t!("systemuser", "SystemUser", "User", 8, Business, false, 0),
     t!("team", "Team", "Team", 9, Business, false, 0),
-    t!(
-        "businessunit",
-        "BusinessUnit",
-        "BusinessUnit",
-        10,
-        Business,
-        false,
-        0
-    ),
+    t!("businessunit", "BusinessUnit", "BusinessUnit", 10, Business, false, 0),
     t!("incident", "Incident", "Incident", 112, User, false, 110),
-    t!(
-        "competitor",
-        "Competitor",
-        "Competitor",
-        123,
-        Organization,
-        false,
-        0
-    ),
+    t!("competitor", "Competitor", "Competitor", 123, Organization, false, 0),
     t!("role", "Role", "Role", 1036, Business, false, 0),
     t!("contract", "Contract", "Contract", 1010, User, false, 8),
-    t!(
-        "pricelevel",
-        "PriceLevel",
-        "PriceLevel",
-        1022,
-        Organization,
-        false,
-        0
-    ),
-    t!(
-        "product",
-        "Product",
-        "Product",
-        1024,
-        Organization,
-        false,
-        0
-    ),
-    t!(
-        "systemform",
-        "SystemForm",
-        "SystemForm",
-        1030,
-        Organization,
-        false,
-        0
-    ),
-    t!(
-        "savedquery",
-        "SavedQuery",
-        "Query",
-        1039,
-        Organization,
-        false,
-        0
-    ),
+    t!("pricelevel", "PriceLevel", "PriceLevel", 1022, Organization, false, 0),
+    t!("product", "Product", "Product", 1024, Organization, false, 0),
+    t!("systemform", "SystemForm", "SystemForm", 1030, Organization, false, 0),
+    t!("savedquery", "SavedQuery", "Query", 1039, Organization, false, 0),
     t!("uom", "UoM", "UoM", 1055, Organization, false, 0),
     t!("quote", "Quote", "Quote", 1084, User, false, 25),
-    t!(
-        "salesorder",
-        "SalesOrder",
-        "SalesOrder",
-        1088,
-        User,
-        false,
-        20
-    ),
+    t!("salesorder", "SalesOrder", "SalesOrder", 1088, User, false, 20),
     t!("invoice", "Invoice", "Invoice", 1090, User, false, 12),
     t!(
         "fieldsecurityprofile",
@@ -241,53 +177,13 @@ pub(crate) const STD_TABLES: &[StdTable] = &[
         0
     ),
     t!("queue", "Queue", "Queue", 2020, User, false, 4),
-    t!(
-        "queueitem",
-        "QueueItem",
-        "QueueItem",
-        2029,
-        Organization,
-        false,
-        0
-    ),
-    t!(
-        "territory",
-        "Territory",
-        "Territory",
-        2013,
-        Organization,
-        false,
-        0
-    ),
-    t!(
-        "connection",
-        "Connection",
-        "Connection",
-        3234,
-        User,
-        false,
-        6
-    ),
+    t!("queueitem", "QueueItem", "QueueItem", 2029, Organization, false, 0),
+    t!("territory", "Territory", "Territory", 2013, Organization, false, 0),
+    t!("connection", "Connection", "Connection", 3234, User, false, 6),
     t!("list", "List", "List", 4300, User, false, 6),
     t!("campaign", "Campaign", "Campaign", 4400, User, false, 6),
-    t!(
-        "duplicaterule",
-        "DuplicateRule",
-        "DuplicateRule",
-        4414,
-        User,
-        false,
-        1
-    ),
-    t!(
-        "importfile",
-        "ImportFile",
-        "ImportFile",
-        4412,
-        User,
-        false,
-        1
-    ),
+    t!("duplicaterule", "DuplicateRule", "DuplicateRule", 4414, User, false, 1),
+    t!("importfile", "ImportFile", "ImportFile", 4412, User, false, 1),
     t!(
         "bulkdeleteoperation",
         "BulkDeleteOperation",
@@ -299,15 +195,7 @@ pub(crate) const STD_TABLES: &[StdTable] = &[
     ),
     t!("userquery", "UserQuery", "UserQuery", 4230, User, false, 10),
     t!("workflow", "Workflow", "Workflow", 4703, User, false, 3),
-    t!(
-        "plugintype",
-        "PluginType",
-        "PluginType",
-        4602,
-        Organization,
-        false,
-        0
-    ),
+    t!("plugintype", "PluginType", "PluginType", 4602, Organization, false, 0),
     t!(
         "sdkmessageprocessingstep",
         "SdkMessageProcessingStep",
@@ -317,24 +205,8 @@ pub(crate) const STD_TABLES: &[StdTable] = &[
         false,
         1
     ),
-    t!(
-        "solution",
-        "Solution",
-        "Solution",
-        7100,
-        Organization,
-        false,
-        0
-    ),
-    t!(
-        "publisher",
-        "Publisher",
-        "Publisher",
-        7101,
-        Organization,
-        false,
-        0
-    ),
+    t!("solution", "Solution", "Solution", 7100, Organization, false, 0),
+    t!("publisher", "Publisher", "Publisher", 7101, Organization, false, 0),
     t!("report", "Report", "Report", 9100, User, false, 4),
     t!(
         "transactioncurrency",
@@ -365,15 +237,7 @@ pub(crate) const STD_TABLES: &[StdTable] = &[
         1
     ),
     t!("mailbox", "Mailbox", "Mailbox", 9606, User, false, 2),
-    t!(
-        "entitlement",
-        "Entitlement",
-        "Entitlement",
-        9700,
-        User,
-        false,
-        4
-    ),
+    t!("entitlement", "Entitlement", "Entitlement", 9700, User, false, 4),
     t!("sla", "SLA", "SLA", 9750, User, false, 1),
     t!(
         "knowledgearticle",
@@ -384,48 +248,16 @@ pub(crate) const STD_TABLES: &[StdTable] = &[
         false,
         0
     ),
-    t!(
-        "position",
-        "Position",
-        "Position",
-        50,
-        Organization,
-        false,
-        0
-    ),
+    t!("position", "Position", "Position", 50, Organization, false, 0),
     t!("audit", "Audit", "Audit", 4567, None, false, 0),
-    t!(
-        "activitypointer",
-        "ActivityPointer",
-        "Activity",
-        4200,
-        User,
-        true,
-        0
-    ),
-    t!(
-        "appointment",
-        "Appointment",
-        "Activity",
-        4201,
-        User,
-        true,
-        25
-    ),
+    t!("activitypointer", "ActivityPointer", "Activity", 4200, User, true, 0),
+    t!("appointment", "Appointment", "Activity", 4201, User, true, 25),
     t!("email", "Email", "Activity", 4202, User, true, 70),
     t!("fax", "Fax", "Activity", 4204, User, true, 1),
     t!("letter", "Letter", "Activity", 4207, User, true, 2),
     t!("phonecall", "PhoneCall", "Activity", 4210, User, true, 35),
     t!("task", "Task", "Activity", 4212, User, true, 45),
-    t!(
-        "socialactivity",
-        "SocialActivity",
-        "Activity",
-        4216,
-        User,
-        true,
-        2
-    ),
+    t!("socialactivity", "SocialActivity", "Activity", 4216, User, true, 2),
     t!(
         "recurringappointmentmaster",
         "RecurringAppointmentMaster",
@@ -435,15 +267,7 @@ pub(crate) const STD_TABLES: &[StdTable] = &[
         true,
         2
     ),
-    t!(
-        "adx_website",
-        "adx_website",
-        "adx_website",
-        10_020,
-        User,
-        false,
-        1
-    ),
+    t!("adx_website", "adx_website", "adx_website", 10_020, User, false, 1),
     t!(
         "mspp_website",
         "mspp_website",
@@ -614,27 +438,12 @@ pub(crate) const JOURNEYS_SERVICE_USERS: &[(&str, &str)] = &[
         "Customer Experience Platform PROD",
         "3e56e0fc-542f-4522-bac1-c7cab1017459",
     ),
-    (
-        "D365 Dataverse Data",
-        "ca179245-7fe3-4d70-a945-09c79f85cf41",
-    ),
-    (
-        "D365 Experimentation",
-        "729028a7-33d3-428b-b7be-0cff66ad5495",
-    ),
+    ("D365 Dataverse Data", "ca179245-7fe3-4d70-a945-09c79f85cf41"),
+    ("D365 Experimentation", "729028a7-33d3-428b-b7be-0cff66ad5495"),
     ("D365 Interactives", "c88804dd-52b8-4e23-b62d-f0e38f5cef35"),
-    (
-        "D365 Lifecycle Mgmt",
-        "c5efd687-df01-42cb-a6b6-391f24349886",
-    ),
-    (
-        "D365 Native Segments",
-        "afc9dd19-c23a-4dc8-9fb7-0ad8cec474ff",
-    ),
-    (
-        "D365 Personalization",
-        "db13e196-bc9c-42fe-9c55-12558c3a16fa",
-    ),
+    ("D365 Lifecycle Mgmt", "c5efd687-df01-42cb-a6b6-391f24349886"),
+    ("D365 Native Segments", "afc9dd19-c23a-4dc8-9fb7-0ad8cec474ff"),
+    ("D365 Personalization", "db13e196-bc9c-42fe-9c55-12558c3a16fa"),
     ("D365 Sms Channel", "bd3e2b66-87c7-4fb7-90c3-de39038fbb14"),
     ("D365 Workflow", "ba069707-8fa6-41af-b08d-2d01a0d731e5"),
     // "D365 Landing Forms" (a5e884b3-...) is left out on purpose: a listed service user that is

@@ -21,8 +21,7 @@ pub(crate) struct Sink {
 
 impl Sink {
     pub(crate) fn create(path: &Path) -> Result<Self> {
-        let file =
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         Ok(Sink {
             path: path.to_path_buf(),
             file,
@@ -227,14 +226,7 @@ pub(crate) struct PagedJson {
 }
 
 impl PagedJson {
-    pub(crate) fn new(
-        dir: &Path,
-        host: &str,
-        set: &str,
-        select: &str,
-        primary_key: &str,
-        page_size: u64,
-    ) -> Self {
+    pub(crate) fn new(dir: &Path, host: &str, set: &str, select: &str, primary_key: &str, page_size: u64) -> Self {
         PagedJson {
             dir: dir.to_path_buf(),
             host: host.to_string(),
@@ -356,9 +348,6 @@ mod tests {
         push_u64(&mut buf, 1234567890123);
         buf.push(b' ');
         push_u64(&mut buf, u64::MAX);
-        assert_eq!(
-            String::from_utf8(buf).unwrap(),
-            format!("0 1234567890123 {}", u64::MAX)
-        );
+        assert_eq!(String::from_utf8(buf).unwrap(), format!("0 1234567890123 {}", u64::MAX));
     }
 }

@@ -9,17 +9,14 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use super::model::{Tenant, UserKind, DAY, K_MISSING_TEAM, K_POA, K_RECORD};
-use super::out::{
-    key, page_close, page_file, page_open, push_guid, push_str, push_time, push_u64, Sink,
-};
+use super::out::{key, page_close, page_file, page_open, push_guid, push_str, push_time, push_u64, Sink};
 use super::rng::{derive, hash2, Guid, Rng};
 
 /// Rows per page of the share export.
 pub(crate) const SHARE_PAGE: u64 = 50_000;
 pub(crate) const SHARES_PER_USER: u64 = 100;
 
-const SELECT: &str =
-    "principalobjectaccessid,objectid,objecttypecode,principalid,principaltypecode,\
+const SELECT: &str = "principalobjectaccessid,objectid,objecttypecode,principalid,principaltypecode,\
 accessrightsmask,inheritedaccessrightsmask,changedon";
 
 /// The record space shared by the share and audit generators: record `r` has id
@@ -82,9 +79,7 @@ fn plan(t: &Tenant, rng: &mut Rng) -> Plan {
 
     // Hubs: a team and a user with more than 5,000 shared records each (large tenants only).
     let hub_team = if big {
-        t.teams
-            .iter()
-            .position(|tm| !tm.is_default && tm.team_type == 0)
+        t.teams.iter().position(|tm| !tm.is_default && tm.team_type == 0)
     } else {
         None
     };
@@ -121,13 +116,7 @@ fn plan(t: &Tenant, rng: &mut Rng) -> Plan {
         })
         .collect();
     let team_w: Vec<u64> = (0..t.teams.len())
-        .map(|k| {
-            if Some(k) != hub_team {
-                1 + rng.below(200)
-            } else {
-                0
-            }
-        })
+        .map(|k| if Some(k) != hub_team { 1 + rng.below(200) } else { 0 })
         .collect();
     let spread = |weights: &[u64], amount: u64| -> Vec<u64> {
         let sum: u64 = weights.iter().sum();
@@ -253,8 +242,7 @@ pub(crate) fn write(dir: &Path, t: &Tenant) -> Result<Vec<(String, u64)>> {
             let mut last = [0u8; 36];
             for q in from..to {
                 // Output position q holds global row g (a bijection of 0..total).
-                let g = ((u128::from(q) * u128::from(mult) + u128::from(offset))
-                    % u128::from(total)) as u64;
+                let g = ((u128::from(q) * u128::from(mult) + u128::from(offset)) % u128::from(total)) as u64;
                 let p = plan.starts.partition_point(|&s| s <= g) - 1;
                 let j = g - plan.starts[p];
                 let id = t.ids.make(K_POA, q);
@@ -267,19 +255,7 @@ pub(crate) fn write(dir: &Path, t: &Tenant) -> Result<Vec<(String, u64)>> {
                 if q != from {
                     b.push(b'\n');
                 }
-                row(
-                    b,
-                    t,
-                    &records,
-                    &plan,
-                    key_rows,
-                    key_principal,
-                    q,
-                    id,
-                    p,
-                    j,
-                    end,
-                );
+                row(b, t, &records, &plan, key_rows, key_principal, q, id, p, j, end);
                 sink.maybe_flush()?;
             }
             let link = (page + 1 < pages).then(|| {

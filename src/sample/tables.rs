@@ -5,13 +5,10 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::model::{
-    Member, Tenant, UserKind, K_FIELD_PERM, K_PRIV_OTC, K_RECORD_FILTER, K_ROLE_PRIV,
-    K_TEAM_PROFILE, K_TEAM_ROLE, K_USER_PROFILE, K_USER_ROLE,
+    Member, Tenant, UserKind, K_FIELD_PERM, K_PRIV_OTC, K_RECORD_FILTER, K_ROLE_PRIV, K_TEAM_PROFILE, K_TEAM_ROLE,
+    K_USER_PROFILE, K_USER_ROLE,
 };
-use super::out::{
-    key, push_bool, push_etag, push_guid, push_opt_guid, push_str, push_time, push_u64, PagedJson,
-    Sink,
-};
+use super::out::{key, push_bool, push_etag, push_guid, push_opt_guid, push_str, push_time, push_u64, PagedJson, Sink};
 use super::rng::{hash2, Guid};
 
 /// Rows per page of the ordinary Web API tables (the service's page size).
@@ -51,14 +48,7 @@ fn organizations(dir: &Path, t: &Tenant) -> Result<Files> {
     let select = "organizationid,name,isauditenabled,isuseraccessauditenabled,isreadauditenabled,\
 auditretentionperiodv2,auditretentionperiod,ishierarchicalsecuritymodelenabled,\
 maxdepthforhierarchicalsecuritymodel,usepositionhierarchy,useraccessauditinginterval,orgdborgsettings";
-    let mut w = PagedJson::new(
-        dir,
-        &t.host,
-        "organizations",
-        select,
-        "organizationid",
-        PAGE,
-    );
+    let mut w = PagedJson::new(dir, &t.host, "organizations", select, "organizationid", PAGE);
     let b = w.row(t.org_id)?;
     b.push(b'{');
     push_etag(b, version(t, 1, 0));
@@ -166,14 +156,7 @@ fn environment(dir: &Path, t: &Tenant) -> Result<Files> {
 
 fn businessunits(dir: &Path, t: &Tenant) -> Result<Files> {
     let select = "businessunitid,name,_parentbusinessunitid_value,isdisabled,createdon";
-    let mut w = PagedJson::new(
-        dir,
-        &t.host,
-        "businessunits",
-        select,
-        "businessunitid",
-        PAGE,
-    );
+    let mut w = PagedJson::new(dir, &t.host, "businessunits", select, "businessunitid", PAGE);
     for (i, bu) in t.bus.iter().enumerate() {
         let b = w.row(bu.id)?;
         b.push(b'{');
@@ -241,9 +224,7 @@ isdisabled,azurestate,accessmode,islicensed,_businessunitid_value,_parentsystemu
         push_u64(b, u64::from(u.accessmode));
         b.extend_from_slice(b",\"islicensed\":");
         push_bool(b, u.licensed);
-        b.extend_from_slice(
-            b",\"_businessunitid_value@Microsoft.Dynamics.CRM.lookuplogicalname\":\"businessunit\"",
-        );
+        b.extend_from_slice(b",\"_businessunitid_value@Microsoft.Dynamics.CRM.lookuplogicalname\":\"businessunit\"");
         b.extend_from_slice(b",\"_businessunitid_value\":");
         push_guid(b, t.bus[u.bu as usize].id);
         b.extend_from_slice(b",\"_parentsystemuserid_value\":");
@@ -501,11 +482,7 @@ fn userprofiles(dir: &Path, t: &Tenant) -> Result<Files> {
         dir,
         t,
         "systemuserprofilescollection",
-        [
-            "systemuserprofileid",
-            "systemuserid",
-            "fieldsecurityprofileid",
-        ],
+        ["systemuserprofileid", "systemuserid", "fieldsecurityprofileid"],
         K_USER_PROFILE,
         t.user_profiles
             .iter()
@@ -540,15 +517,8 @@ fn entitydefinitions(dir: &Path, t: &Tenant) -> Result<Files> {
     let select = "LogicalName,SchemaName,ObjectTypeCode,OwnershipType,IsActivity,IsAuditEnabled,\
 Attributes(LogicalName,IsAuditEnabled)";
     // Metadata queries are not paged.
-    let mut w = PagedJson::new(
-        dir,
-        &t.host,
-        "EntityDefinitions",
-        select,
-        "MetadataId",
-        u64::MAX,
-    )
-    .with_file_base("entitydefinitions");
+    let mut w = PagedJson::new(dir, &t.host, "EntityDefinitions", select, "MetadataId", u64::MAX)
+        .with_file_base("entitydefinitions");
     let mut attr_n = 0u64;
     for table in &t.tables {
         let b = w.row(table.metadata_id)?;
@@ -565,12 +535,7 @@ Attributes(LogicalName,IsAuditEnabled)";
         b.extend_from_slice(b",\"IsActivity\":");
         push_bool(b, table.activity);
         b.push(b',');
-        managed_bool(
-            b,
-            "IsAuditEnabled",
-            table.audit_enabled,
-            table.audit_changeable,
-        );
+        managed_bool(b, "IsAuditEnabled", table.audit_enabled, table.audit_changeable);
         b.extend_from_slice(b",\"Attributes\":[");
         for (k, (name, audited, changeable, kind)) in table.attributes.iter().enumerate() {
             if k > 0 {
@@ -618,14 +583,7 @@ fn fieldsecurityprofiles(dir: &Path, t: &Tenant) -> Result<Files> {
 fn fieldpermissions(dir: &Path, t: &Tenant) -> Result<Files> {
     let select = "fieldpermissionid,_fieldsecurityprofileid_value,entityname,attributelogicalname,canread,cancreate,\
 canupdate,canreadunmasked";
-    let mut w = PagedJson::new(
-        dir,
-        &t.host,
-        "fieldpermissions",
-        select,
-        "fieldpermissionid",
-        PAGE,
-    );
+    let mut w = PagedJson::new(dir, &t.host, "fieldpermissions", select, "fieldpermissionid", PAGE);
     for (i, fp) in t.field_permissions.iter().enumerate() {
         let id = t.ids.make(K_FIELD_PERM, i as u64);
         let b = w.row(id)?;

@@ -14,8 +14,7 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("dvposture-sample-{name}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("dvposture-sample-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -62,9 +61,7 @@ fn rows(dir: &Path, summary: &SampleSummary, table: &str) -> Vec<Value> {
 fn ids(rows: &[Value], key: &str) -> HashSet<String> {
     let mut set = HashSet::new();
     for r in rows {
-        let id = r[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("{key} missing in {r}"));
+        let id = r[key].as_str().unwrap_or_else(|| panic!("{key} missing in {r}"));
         assert!(is_guid(id), "{key} = {id}");
         assert!(set.insert(id.to_string()), "duplicate {key} {id}");
     }
@@ -113,10 +110,7 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
             }
         }
     }
-    assert!(
-        differs * 2 > sa.files.len(),
-        "another seed should change most files"
-    );
+    assert!(differs * 2 > sa.files.len(), "another seed should change most files");
     // Same layout for another seed (sizes depend on the user count, not on the seed).
     let names_a: Vec<&String> = sa.files.iter().map(|f| &f.0).collect();
     let names_c: Vec<&String> = sc.files.iter().map(|f| &f.0).collect();
@@ -133,10 +127,7 @@ fn every_file_parses() {
     on_disk.sort();
     let mut listed: Vec<String> = summary.files.iter().map(|f| f.0.clone()).collect();
     listed.sort();
-    assert_eq!(
-        on_disk, listed,
-        "the summary lists exactly the files written"
-    );
+    assert_eq!(on_disk, listed, "the summary lists exactly the files written");
     for (name, n) in &summary.files {
         let bytes = std::fs::read(dir.0.join(name)).unwrap();
         if name.ends_with(".ndjson") {
@@ -162,11 +153,7 @@ fn every_file_parses() {
                 assert_eq!(v["value"].as_array().unwrap().len() as u64, *n, "{name}");
                 // Every page but the last of its table links to the next one.
                 let table = name.split('.').next().unwrap();
-                let page: usize = name
-                    .split('.')
-                    .nth(1)
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(1);
+                let page: usize = name.split('.').nth(1).and_then(|p| p.parse().ok()).unwrap_or(1);
                 let next = format!("{table}.{}.json", page + 1);
                 let has_next = summary.files.iter().any(|f| f.0 == next);
                 assert_eq!(v.get("@odata.nextLink").is_some(), has_next, "{name}");
@@ -258,12 +245,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
     // Managers form a forest.
     let manager: HashMap<&str, &str> = users
         .iter()
-        .filter_map(|u| {
-            Some((
-                u["systemuserid"].as_str()?,
-                u["_parentsystemuserid_value"].as_str()?,
-            ))
-        })
+        .filter_map(|u| Some((u["systemuserid"].as_str()?, u["_parentsystemuserid_value"].as_str()?)))
         .collect();
     for start in manager.keys() {
         let mut cur = *start;
@@ -283,10 +265,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
         );
     }
     for name in ["SYSTEM", "INTEGRATION"] {
-        assert!(
-            users.iter().any(|u| u["fullname"] == name),
-            "built-in user {name}"
-        );
+        assert!(users.iter().any(|u| u["fullname"] == name), "built-in user {name}");
     }
 
     let teams = rows(dir, summary, "teams");
@@ -329,12 +308,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
     );
     let mut pairs = HashSet::new();
     for (t, u) in memberships(dir) {
-        check(
-            "teammemberships.teamid",
-            &Value::String(t.clone()),
-            &team_ids,
-            false,
-        );
+        check("teammemberships.teamid", &Value::String(t.clone()), &team_ids, false);
         check(
             "teammemberships.systemuserid",
             &Value::String(u.clone()),
@@ -346,10 +320,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
 
     let roles = rows(dir, summary, "roles");
     let role_ids = ids(&roles, "roleid");
-    let role_by_id: HashMap<&str, &Value> = roles
-        .iter()
-        .map(|r| (r["roleid"].as_str().unwrap(), r))
-        .collect();
+    let role_by_id: HashMap<&str, &Value> = roles.iter().map(|r| (r["roleid"].as_str().unwrap(), r)).collect();
     let mut root_roles = HashSet::new();
     for r in &roles {
         check(
@@ -364,12 +335,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
             &role_ids,
             false,
         );
-        check(
-            "roles._parentroleid_value",
-            &r["_parentroleid_value"],
-            &role_ids,
-            true,
-        );
+        check("roles._parentroleid_value", &r["_parentroleid_value"], &role_ids, true);
         if r["_parentrootroleid_value"] == r["roleid"] {
             root_roles.insert(r["roleid"].as_str().unwrap().to_string());
         } else {
@@ -391,10 +357,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
     let privileges = rows(dir, summary, "privileges");
     let privilege_ids = ids(&privileges, "privilegeid");
     let entities = rows(dir, summary, "entitydefinitions");
-    let logical: HashSet<&str> = entities
-        .iter()
-        .map(|e| e["LogicalName"].as_str().unwrap())
-        .collect();
+    let logical: HashSet<&str> = entities.iter().map(|e| e["LogicalName"].as_str().unwrap()).collect();
     for r in rows(dir, summary, "privilegeobjecttypecodesset") {
         check(
             "privilegeobjecttypecodesset._privilegeid_value",
@@ -406,12 +369,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
     }
     let mut per_role: HashMap<String, usize> = HashMap::new();
     for r in rows(dir, summary, "roleprivilegescollection") {
-        check(
-            "roleprivilegescollection.roleid",
-            &r["roleid"],
-            &role_ids,
-            false,
-        );
+        check("roleprivilegescollection.roleid", &r["roleid"], &role_ids, false);
         check(
             "roleprivilegescollection.privilegeid",
             &r["privilegeid"],
@@ -422,13 +380,8 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
             root_roles.contains(r["roleid"].as_str().unwrap()),
             "privileges only on root roles"
         );
-        assert!(matches!(
-            r["privilegedepthmask"].as_u64(),
-            Some(1 | 2 | 4 | 8)
-        ));
-        *per_role
-            .entry(r["roleid"].as_str().unwrap().to_string())
-            .or_default() += 1;
+        assert!(matches!(r["privilegedepthmask"].as_u64(), Some(1 | 2 | 4 | 8)));
+        *per_role.entry(r["roleid"].as_str().unwrap().to_string()).or_default() += 1;
     }
     for (role, n) in &per_role {
         let name = role_by_id[role.as_str()]["name"].as_str().unwrap();
@@ -449,16 +402,8 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
             &user_ids,
             false,
         );
-        check(
-            "systemuserrolescollection.roleid",
-            &r["roleid"],
-            &role_ids,
-            false,
-        );
-        let (u, role) = (
-            r["systemuserid"].as_str().unwrap(),
-            r["roleid"].as_str().unwrap(),
-        );
+        check("systemuserrolescollection.roleid", &r["roleid"], &role_ids, false);
+        let (u, role) = (r["systemuserid"].as_str().unwrap(), r["roleid"].as_str().unwrap());
         assert_eq!(
             role_by_id[role]["_businessunitid_value"].as_str().unwrap(),
             user_bu[u],
@@ -467,10 +412,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
         assert!(user_pairs.insert((u.to_string(), role.to_string())));
     }
     for u in &users {
-        let n = per_user
-            .get(u["systemuserid"].as_str().unwrap())
-            .copied()
-            .unwrap_or(0);
+        let n = per_user.get(u["systemuserid"].as_str().unwrap()).copied().unwrap_or(0);
         // "D365 Marketing" needs its six service roles (RULES.md); everyone else holds 0 to 4.
         if u["fullname"] != "# D365 Marketing" {
             assert!(n <= 4, "{} holds {n} roles", u["fullname"]);
@@ -512,12 +454,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
         );
     }
     for r in rows(dir, summary, "teamprofilescollection") {
-        check(
-            "teamprofilescollection.teamid",
-            &r["teamid"],
-            &team_ids,
-            false,
-        );
+        check("teamprofilescollection.teamid", &r["teamid"], &team_ids, false);
         check(
             "teamprofilescollection.fieldsecurityprofileid",
             &r["fieldsecurityprofileid"],
@@ -536,22 +473,10 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
             "team" => &team_ids,
             other => panic!("principaltypecode {other}"),
         };
-        check(
-            "principalobjectaccessset.principalid",
-            &r["principalid"],
-            set,
-            false,
-        );
-        let (o, t) = (
-            r["objectid"].as_str().unwrap(),
-            r["objecttypecode"].as_str().unwrap(),
-        );
+        check("principalobjectaccessset.principalid", &r["principalid"], set, false);
+        let (o, t) = (r["objectid"].as_str().unwrap(), r["objecttypecode"].as_str().unwrap());
         assert!(logical.contains(t));
-        assert_eq!(
-            *record_table.entry(o).or_insert(t),
-            t,
-            "a record has one table"
-        );
+        assert_eq!(*record_table.entry(o).or_insert(t), t, "a record has one table");
         assert!(
             share_pairs.insert((o, r["principalid"].as_str().unwrap())),
             "duplicate share"
@@ -562,12 +487,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
     ids(&audits, "auditid");
     let mut last = String::new();
     for r in &audits {
-        check(
-            "audits._userid_value",
-            &r["_userid_value"],
-            &user_ids,
-            false,
-        );
+        check("audits._userid_value", &r["_userid_value"], &user_ids, false);
         check(
             "audits._callinguserid_value",
             &r["_callinguserid_value"],
@@ -575,12 +495,7 @@ fn check_references(dir: &Path, summary: &SampleSummary) -> HashMap<&'static str
             true,
         );
         if matches!(r["action"].as_u64(), Some(57..=59)) {
-            check(
-                "audits._objectid_value",
-                &r["_objectid_value"],
-                &role_ids,
-                false,
-            );
+            check("audits._objectid_value", &r["_objectid_value"], &role_ids, false);
         }
         let created = r["createdon"].as_str().unwrap().to_string();
         assert!(created >= last, "audits in time order");
@@ -644,10 +559,7 @@ fn row_counts_scale_with_users() {
         "systemuserrolescollection",
         "positions",
     ] {
-        assert!(
-            count(&large, table) > count(&small, table),
-            "{table} grows with users"
-        );
+        assert!(count(&large, table) > count(&small, table), "{table} grows with users");
     }
     // Share pages hold 50,000 rows; other tables 5,000.
     assert_eq!(
@@ -658,14 +570,11 @@ fn row_counts_scale_with_users() {
             .count(),
         10
     );
-    assert!(large
-        .files
-        .iter()
-        .all(|f| f.0.starts_with("principalobjectaccessset")
-            || f.0.starts_with("audits")
-            || f.0.starts_with("teammemberships")
-            || f.0.starts_with("entitydefinitions")
-            || f.1 <= 5_000));
+    assert!(large.files.iter().all(|f| f.0.starts_with("principalobjectaccessset")
+        || f.0.starts_with("audits")
+        || f.0.starts_with("teammemberships")
+        || f.0.starts_with("entitydefinitions")
+        || f.1 <= 5_000));
 }
 
 #[test]
@@ -683,11 +592,7 @@ fn reference_shape_at_100k_users() {
         assert!(depth <= 5);
     }
     assert_eq!(t.teams.len(), 5_000);
-    assert!(
-        (950..=1_050).contains(&t.roles.len()),
-        "{} roles",
-        t.roles.len()
-    );
+    assert!((950..=1_050).contains(&t.roles.len()), "{} roles", t.roles.len());
     assert!(
         (2_900..=3_100).contains(&t.privileges.len()),
         "{} privileges",
@@ -705,11 +610,7 @@ fn reference_shape_at_100k_users() {
         assert!(t.teams.iter().any(|x| x.team_type == ty), "team type {ty}");
     }
     assert!(t.teams.iter().filter(|x| x.is_default).count() == t.bus.len());
-    let members_missing = t
-        .members
-        .iter()
-        .filter(|m| matches!(m.1, Member::Missing(_)))
-        .count();
+    let members_missing = t.members.iter().filter(|m| matches!(m.1, Member::Missing(_))).count();
     assert_eq!(members_missing, 2);
     // Most users share a handful of role combinations.
     let mut by_user: HashMap<u32, Vec<u32>> = HashMap::new();
@@ -723,14 +624,7 @@ fn reference_shape_at_100k_users() {
 #[test]
 fn paged_writer_links_pages() {
     let dir = TempDir::new("paging");
-    let mut w = PagedJson::new(
-        &dir.0,
-        "org.crm.dynamics.com",
-        "things",
-        "thingid",
-        "thingid",
-        3,
-    );
+    let mut w = PagedJson::new(&dir.0, "org.crm.dynamics.com", "things", "thingid", "thingid", 3);
     for i in 0..7u128 {
         let b = w.row(Guid(i + 1)).unwrap();
         b.extend_from_slice(format!("{{\"n\":{i}}}").as_bytes());
@@ -749,10 +643,7 @@ fn paged_writer_links_pages() {
         let link = v.get("@odata.nextLink");
         assert_eq!(link.is_some(), k < 2, "{name}");
         if let Some(link) = link {
-            assert!(link
-                .as_str()
-                .unwrap()
-                .contains(&format!("pagenumber=%22{}%22", k + 2)));
+            assert!(link.as_str().unwrap().contains(&format!("pagenumber=%22{}%22", k + 2)));
         }
     }
     // An empty table is one empty page.

@@ -81,11 +81,8 @@ fn random_tenant(seed: u64) -> Tenant {
             }
         }
     }
-    let copies_in = |t: &Tenant, bu: usize| -> Vec<usize> {
-        (0..t.roles.len())
-            .filter(|&r| t.roles[r].bu == bu)
-            .collect()
-    };
+    let copies_in =
+        |t: &Tenant, bu: usize| -> Vec<usize> { (0..t.roles.len()).filter(|&r| t.roles[r].bu == bu).collect() };
     let pick_role = |t: &Tenant, g: &mut Rng, bu: usize| -> Option<usize> {
         let candidates = if t.modernized && g.chance(50) {
             (0..t.roles.len()).collect()
@@ -225,8 +222,7 @@ fn copy(t: &Tenant, root: usize, bu: usize) -> Role {
 #[test]
 fn team_only_inheritance_gives_basic_over_team_records_only() {
     let mut t = three_units();
-    t.roles
-        .push(role("Team reader", 0, false, vec![(0, 1), (1, 2)]));
+    t.roles.push(role("Team reader", 0, false, vec![(0, 1), (1, 2)]));
     t.roles.push(copy(&t, 0, 1));
     t.users.push(user("Member", 1, vec![]));
     t.teams.push(Team {
@@ -278,10 +274,7 @@ fn access_team_with_a_share_but_no_role_gives_nothing() {
         rights: 3,
         inherited: 0,
     });
-    assert!(
-        t.effective_access().is_empty(),
-        "an access team carries no roles"
-    );
+    assert!(t.effective_access().is_empty(), "an access team carries no roles");
     let dir = tempfile::tempdir().unwrap();
     t.write(dir.path());
     let export = dvposture::ingest::load(dir.path(), &Default::default()).unwrap();
@@ -439,12 +432,8 @@ fn the_default_team_holds_every_user_of_its_unit() {
 #[test]
 fn impersonation_counts_only_from_a_direct_role_and_access_modes_limit() {
     let mut t = three_units();
-    t.roles.push(role(
-        "Integration",
-        0,
-        true,
-        vec![(6, 8), (0, 8), (1, 8), (7, 8)],
-    ));
+    t.roles
+        .push(role("Integration", 0, true, vec![(6, 8), (0, 8), (1, 8), (7, 8)]));
     t.users.push(user("Through a team", 0, vec![]));
     t.users.push(user("Direct", 0, vec![0]));
     t.users.push(user("Read mode", 0, vec![0]));
@@ -460,12 +449,7 @@ fn impersonation_counts_only_from_a_direct_role_and_access_modes_limit() {
         roles: vec![0],
     });
     let rows = t.effective_access();
-    let privileges = |u| {
-        rows_of(&rows, u)
-            .into_iter()
-            .map(|r| r.0)
-            .collect::<Vec<_>>()
-    };
+    let privileges = |u| rows_of(&rows, u).into_iter().map(|r| r.0).collect::<Vec<_>>();
     assert_eq!(
         privileges(0),
         vec!["prvBulkDelete", "prvReadAccount", "prvWriteAccount"]
@@ -480,9 +464,6 @@ fn impersonation_counts_only_from_a_direct_role_and_access_modes_limit() {
         ]
     );
     assert_eq!(privileges(2), vec!["prvReadAccount"]);
-    assert_eq!(
-        privileges(3),
-        vec!["prvActOnBehalfOfAnotherUser", "prvBulkDelete"]
-    );
+    assert_eq!(privileges(3), vec!["prvActOnBehalfOfAnotherUser", "prvBulkDelete"]);
     assert_eq!(rows, access_naive::effective_access(&t));
 }

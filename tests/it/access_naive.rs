@@ -18,9 +18,7 @@ fn depth_of(mask: u32) -> usize {
 }
 
 fn escape(name: &str) -> String {
-    name.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace('>', "\\>")
+    name.replace('\\', "\\\\").replace(';', "\\;").replace('>', "\\>")
 }
 
 fn neutralize(v: &str) -> String {
@@ -164,8 +162,6 @@ pub fn effective_access(t: &Tenant) -> Vec<Vec<String>> {
             ]);
         }
     }
-    rows.sort_by(|a, b| {
-        (a[0].as_bytes(), a[4].as_bytes()).cmp(&(b[0].as_bytes(), b[4].as_bytes()))
-    });
+    rows.sort_by(|a, b| (a[0].as_bytes(), a[4].as_bytes()).cmp(&(b[0].as_bytes(), b[4].as_bytes())));
     rows
 }

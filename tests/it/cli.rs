@@ -49,10 +49,7 @@ fn analyze_the_sample_lists_every_input_table_with_its_rows() {
         "effective-access.csv is opt-in"
     );
     assert!(report["environment"]["name"].is_string());
-    assert!(report["audit_window"]["to"]
-        .as_str()
-        .unwrap()
-        .starts_with("2026-11-15"));
+    assert!(report["audit_window"]["to"].as_str().unwrap().starts_with("2026-11-15"));
 }
 
 #[test]
@@ -101,10 +98,7 @@ fn effective_access_csv_has_the_specified_columns_and_order() {
         "access",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        !out.path().join("report.json").exists(),
-        "only the formats asked for"
-    );
+    assert!(!out.path().join("report.json").exists(), "only the formats asked for");
     let mut reader = csv::Reader::from_path(out.path().join("effective-access.csv")).unwrap();
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -121,10 +115,7 @@ fn effective_access_csv_has_the_specified_columns_and_order() {
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert!(rows.len() > 1000);
-    let keys: Vec<(String, String)> = rows
-        .iter()
-        .map(|r| (r[0].to_string(), r[4].to_string()))
-        .collect();
+    let keys: Vec<(String, String)> = rows.iter().map(|r| (r[0].to_string(), r[4].to_string())).collect();
     let mut sorted = keys.clone();
     sorted.sort_by(|a, b| (a.0.as_bytes(), a.1.as_bytes()).cmp(&(b.0.as_bytes(), b.1.as_bytes())));
     assert_eq!(keys, sorted, "sorted by systemuserid, then privilege");
@@ -133,23 +124,15 @@ fn effective_access_csv_has_the_specified_columns_and_order() {
         if r[5] == *"Global" || r[5] == *"Basic" {
             assert!(r[6].is_empty());
         } else {
-            assert!(
-                r[6].starts_with("Local:") || r[6].starts_with("Deep:"),
-                "{r:?}"
-            );
+            assert!(r[6].starts_with("Local:") || r[6].starts_with("Deep:"), "{r:?}");
         }
         assert!(!r[7].is_empty());
     }
     // A Read-mode user holds only Read privileges.
     let grace = "cfdbafa1-cb19-ee11-904c-002248a6c3d7";
-    assert!(rows
-        .iter()
-        .filter(|r| &r[0] == grace)
-        .all(|r| &r[3] == "Read"));
+    assert!(rows.iter().filter(|r| &r[0] == grace).all(|r| &r[3] == "Read"));
     // Disabled users have no rows.
-    assert!(!rows
-        .iter()
-        .any(|r| &r[0] == "5a10ae4b-7fb6-eb11-b8e0-002248a6c3d7"));
+    assert!(!rows.iter().any(|r| &r[0] == "5a10ae4b-7fb6-eb11-b8e0-002248a6c3d7"));
 }
 
 #[test]
@@ -161,10 +144,14 @@ fn access_explains_a_user_by_upn_name_or_id() {
     ] {
         let r = dvposture(&["access", &sample(), "--user", who, "--table", "account"]);
         assert_eq!(r.code, 0, "{who}: {}", r.stderr);
-        assert!(r.stdout.contains("privileged: System Administrator role (team:CRM Platform Admins>role:System Administrator)"), "{}", r.stdout);
         assert!(
             r.stdout
-                .contains("  account\n    Create     Global  organization"),
+                .contains("privileged: System Administrator role (team:CRM Platform Admins>role:System Administrator)"),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("  account\n    Create     Global  organization"),
             "{}",
             r.stdout
         );
@@ -186,12 +173,8 @@ fn access_json_has_paths_depths_and_shares() {
     assert_eq!(v["user"]["access_mode"], "Read");
     let privileges = v["privileges"].as_array().unwrap();
     assert!(!privileges.is_empty());
-    assert!(privileges
-        .iter()
-        .all(|p| p["right"] == "Read" || p["right"].is_null()));
-    assert!(privileges
-        .iter()
-        .all(|p| !p["via"].as_array().unwrap().is_empty()));
+    assert!(privileges.iter().all(|p| p["right"] == "Read" || p["right"].is_null()));
+    assert!(privileges.iter().all(|p| !p["via"].as_array().unwrap().is_empty()));
     let account = v["shares"]
         .as_array()
         .unwrap()
@@ -209,8 +192,7 @@ fn access_rejects_unknown_and_ambiguous_users_with_candidates() {
     let r = dvposture(&["access", &sample(), "--user", "marek.dvorak@contoso.co"]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr
-            .contains("no user matches \"marek.dvorak@contoso.co\""),
+        r.stderr.contains("no user matches \"marek.dvorak@contoso.co\""),
         "{}",
         r.stderr
     );
@@ -225,16 +207,10 @@ fn access_rejects_unknown_and_ambiguous_users_with_candidates() {
         .unwrap()
         .replace("Carol Reader", "Bob Seller");
     std::fs::write(dir.path().join("systemusers.json"), users).unwrap();
-    let r = dvposture(&[
-        "access",
-        dir.path().to_str().unwrap(),
-        "--user",
-        "bob seller",
-    ]);
+    let r = dvposture(&["access", dir.path().to_str().unwrap(), "--user", "bob seller"]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr
-            .contains("\"bob seller\" matches 2 users; use the id of one:"),
+        r.stderr.contains("\"bob seller\" matches 2 users; use the id of one:"),
         "{}",
         r.stderr
     );
@@ -245,11 +221,7 @@ fn access_reads_neither_audits_nor_shares_unless_asked() {
     let dir = copy_fixture("mini");
     // Unreadable audit and share files do not matter to `access --user`.
     std::fs::write(dir.path().join("audits.ndjson"), "{not json").unwrap();
-    std::fs::write(
-        dir.path().join("principalobjectaccessset.json"),
-        "{not json",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("principalobjectaccessset.json"), "{not json").unwrap();
     let r = dvposture(&[
         "access",
         dir.path().to_str().unwrap(),

@@ -22,7 +22,11 @@ fn stitched_export() -> Option<tempfile::TempDir> {
     for (from, to) in files {
         std::fs::copy(root.join(A).join(from), dir.path().join(to)).unwrap();
     }
-    std::fs::copy(root.join("MicrosoftDocs__powerapps-docs/web-api-functions-actions-sample.privileges-response.json"), dir.path().join("privileges.json")).unwrap();
+    std::fs::copy(
+        root.join("MicrosoftDocs__powerapps-docs/web-api-functions-actions-sample.privileges-response.json"),
+        dir.path().join("privileges.json"),
+    )
+    .unwrap();
     Some(dir)
 }
 
@@ -52,25 +56,15 @@ fn real_web_api_responses_load_unchanged() {
     assert_eq!(t.privileges.len(), 2);
 
     let user = &t.users[0];
-    assert_eq!(
-        user.domain_name.as_deref(),
-        Some("jdoe@contoso.onmicrosoft.com")
-    );
+    assert_eq!(user.domain_name.as_deref(), Some("jdoe@contoso.onmicrosoft.com"));
     assert_eq!(user.full_name.as_deref(), Some("# Joh Doe"));
     // The expanded systemuserroles_association is the user's role assignment.
     assert_eq!(t.user_roles.len(), 1);
     assert!(t.sources.contains("systemuserrolescollection"));
     assert_eq!(t.role(t.user_roles[0].1).unwrap().name, "Environment Maker");
 
-    let sysadmin = t
-        .roles
-        .iter()
-        .find(|r| r.name == "System Administrator")
-        .unwrap();
-    assert_eq!(
-        sysadmin.template,
-        Some(dvposture::model::SYSTEM_ADMINISTRATOR_TEMPLATE)
-    );
+    let sysadmin = t.roles.iter().find(|r| r.name == "System Administrator").unwrap();
+    assert_eq!(sysadmin.template, Some(dvposture::model::SYSTEM_ADMINISTRATOR_TEMPLATE));
     assert!(t.roles_have_template_column);
     assert!(
         t.roles.iter().any(|r| r.customizable == Some(true)),
@@ -82,11 +76,7 @@ fn real_web_api_responses_load_unchanged() {
     let env = t.environment.as_ref().unwrap();
     assert_eq!(env.sku.as_deref(), Some("Sandbox"));
 
-    let account = t
-        .entities
-        .iter()
-        .find(|e| e.logical_name == "account")
-        .unwrap();
+    let account = t.entities.iter().find(|e| e.logical_name == "account").unwrap();
     assert_eq!(account.object_type_code, Some(1));
     assert_eq!(account.schema_name.as_deref(), Some("Account"));
     assert!(account.audit_can_be_changed.is_some());
@@ -115,8 +105,7 @@ fn real_responses_analyze_to_a_report() {
         "2026-11-23",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["as_of"], "2026-11-23");
     assert_eq!(report["summary"]["users"], 1);

@@ -33,7 +33,9 @@ fn a_broken_row_is_skipped_counted_and_positioned() {
     let r = validate(dir.path());
     assert_eq!(r.code, 0, "a skipped row leaves the export usable");
     assert!(
-        r.stdout.contains(r#"systemusers.json:5:164: systemusers.isdisabled at $.value[1]: expected a boolean, found "maybe""#),
+        r.stdout.contains(
+            r#"systemusers.json:5:164: systemusers.isdisabled at $.value[1]: expected a boolean, found "maybe""#
+        ),
         "{}",
         r.stdout
     );
@@ -52,17 +54,10 @@ fn a_truncated_optional_file_is_dropped_whole_with_its_position() {
     let r = validate(dir.path());
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("teams.json:2:"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("invalid JSON: EOF while parsing"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("invalid JSON: EOF while parsing"), "{}", r.stdout);
     assert!(r.stdout.contains("(the file is truncated)"), "{}", r.stdout);
     let export = load(dir.path());
-    assert!(
-        export.tenant.teams.is_empty(),
-        "nothing of a dropped table is kept"
-    );
+    assert!(export.tenant.teams.is_empty(), "nothing of a dropped table is kept");
     assert_eq!(
         serde_json::to_value(export.input("teams").unwrap().status).unwrap(),
         "missing"
@@ -119,11 +114,13 @@ fn utf16_without_a_bom_is_rejected_never_misread() {
     let csv = std::fs::read_to_string(dir.path().join("teammemberships.csv")).unwrap();
     std::fs::write(dir.path().join("teammemberships.csv"), utf16(&csv, false)).unwrap();
     let r = validate(dir.path());
-    assert_eq!(
-        r.code, 0,
-        "an optional table is dropped, the export stays usable"
+    assert_eq!(r.code, 0, "an optional table is dropped, the export stays usable");
+    assert!(
+        r.stdout
+            .contains("teammemberships.csv: the file looks like UTF-16 without a byte-order mark; save it as UTF-8"),
+        "{}",
+        r.stdout
     );
-    assert!(r.stdout.contains("teammemberships.csv: the file looks like UTF-16 without a byte-order mark; save it as UTF-8"), "{}", r.stdout);
     assert!(load(dir.path()).tenant.team_members.is_empty());
 }
 
@@ -139,7 +136,9 @@ fn a_duplicate_user_id_with_different_rows_stops_the_run() {
     let r = validate(dir.path());
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(
-        r.stdout.contains("systemusers.json:6:") && r.stdout.contains("at $.value[2]: systemuser b0000000-0000-0000-0000-000000000002 has two different rows"),
+        r.stdout.contains("systemusers.json:6:")
+            && r.stdout
+                .contains("at $.value[2]: systemuser b0000000-0000-0000-0000-000000000002 has two different rows"),
         "{}",
         r.stdout
     );
@@ -174,8 +173,7 @@ fn a_business_unit_cycle_stops_the_run() {
     let r = validate(dir.path());
     assert_eq!(r.code, 2);
     assert!(
-        r.stdout
-            .contains("businessunits: the business-unit tree has a cycle: "),
+        r.stdout.contains("businessunits: the business-unit tree has a cycle: "),
         "{}",
         r.stdout
     );
@@ -197,11 +195,7 @@ fn two_roots_stop_the_run() {
     );
     let r = validate(dir.path());
     assert_eq!(r.code, 2);
-    assert!(
-        r.stdout.contains("the business-unit tree has 2 roots"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("the business-unit tree has 2 roots"), "{}", r.stdout);
 }
 
 #[test]
@@ -210,17 +204,23 @@ fn a_missing_required_table_or_column_stops_the_run() {
     std::fs::remove_file(dir.path().join("roles.json")).unwrap();
     let r = validate(dir.path());
     assert_eq!(r.code, 2);
+    assert!(r.stdout.contains("required table `roles` is missing"), "{}", r.stdout);
+
+    let dir = copy_fixture("mini");
+    std::fs::write(
+        dir.path().join("teammemberships.csv"),
+        "teamid,userid\nd0000000-0000-0000-0000-000000000002,b0000000-0000-0000-0000-000000000002\n",
+    )
+    .unwrap();
+    let r = validate(dir.path());
+    assert_eq!(r.code, 2);
     assert!(
-        r.stdout.contains("required table `roles` is missing"),
+        r.stdout.contains(
+            "teammemberships.csv:1:1: teammemberships.systemuserid: required column is missing from the header"
+        ),
         "{}",
         r.stdout
     );
-
-    let dir = copy_fixture("mini");
-    std::fs::write(dir.path().join("teammemberships.csv"), "teamid,userid\nd0000000-0000-0000-0000-000000000002,b0000000-0000-0000-0000-000000000002\n").unwrap();
-    let r = validate(dir.path());
-    assert_eq!(r.code, 2);
-    assert!(r.stdout.contains("teammemberships.csv:1:1: teammemberships.systemuserid: required column is missing from the header"), "{}", r.stdout);
 }
 
 #[test]
@@ -249,11 +249,7 @@ fn an_incomplete_export_is_said_loudly() {
         r#"{"value": ["#,
         r#"{"@odata.nextLink": "https://contoso.crm4.dynamics.com/api/data/v9.2/teams?$skiptoken=x", "@Microsoft.Dynamics.CRM.totalrecordcount": 7, "value": ["#,
     );
-    std::fs::rename(
-        dir.path().join("teams.json"),
-        dir.path().join("teams.3.json"),
-    )
-    .unwrap();
+    std::fs::rename(dir.path().join("teams.json"), dir.path().join("teams.3.json")).unwrap();
     std::fs::write(dir.path().join("teams.json"), r#"{"value": []}"#).unwrap();
     let r = validate(dir.path());
     assert_eq!(r.code, 0);
@@ -263,10 +259,14 @@ fn an_incomplete_export_is_said_loudly() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("teams.3.json: the export looks incomplete: the last page still carries @odata.nextLink"), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("totalrecordcount says 7 rows, the files hold 2"),
+            .contains("teams.3.json: the export looks incomplete: the last page still carries @odata.nextLink"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("totalrecordcount says 7 rows, the files hold 2"),
         "{}",
         r.stdout
     );
@@ -315,9 +315,7 @@ fn defaulted_columns_are_listed_once() {
         .filter(|p| p.field.as_deref() == Some("isinherited"))
         .collect();
     assert_eq!(notes.len(), 1, "{:?}", roles.problems);
-    assert!(notes[0]
-        .message
-        .contains("absent; every row takes the default 1"));
+    assert!(notes[0].message.contains("absent; every row takes the default 1"));
     assert!(export.tenant.roles.iter().all(|r| r.inherited));
 }
 

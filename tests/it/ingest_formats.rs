@@ -39,8 +39,7 @@ fn odata(rows: &[&str], next_link: bool) -> String {
 
 #[test]
 fn every_format_gives_the_same_users() {
-    let reference =
-        users_from(|d| std::fs::write(d.join("systemusers.json"), odata(USERS, false)).unwrap());
+    let reference = users_from(|d| std::fs::write(d.join("systemusers.json"), odata(USERS, false)).unwrap());
     assert_eq!(reference.len(), 3);
     assert_eq!(
         reference[1].manager.map(|m| m.to_string()).as_deref(),
@@ -53,21 +52,14 @@ fn every_format_gives_the_same_users() {
     });
     assert_eq!(paged, reference, "paged OData JSON");
 
-    let bare = users_from(|d| {
-        std::fs::write(d.join("SystemUsers.json"), format!("[{}]", USERS.join(","))).unwrap()
-    });
+    let bare = users_from(|d| std::fs::write(d.join("SystemUsers.json"), format!("[{}]", USERS.join(","))).unwrap());
     assert_eq!(bare, reference, "bare JSON array");
 
-    let ndjson = users_from(|d| {
-        std::fs::write(d.join("systemusers.ndjson"), USERS.join("\n") + "\n").unwrap()
-    });
+    let ndjson = users_from(|d| std::fs::write(d.join("systemusers.ndjson"), USERS.join("\n") + "\n").unwrap());
     assert_eq!(ndjson, reference, "NDJSON");
 
     let csv = users_from(|d| std::fs::write(d.join("systemusers.csv"), CSV).unwrap());
-    assert_eq!(
-        csv, reference,
-        "CSV with a BOM, labels and plain lookup names"
-    );
+    assert_eq!(csv, reference, "CSV with a BOM, labels and plain lookup names");
 
     for (name, content) in [
         ("systemusers.json", odata(USERS, false)),

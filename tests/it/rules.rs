@@ -39,10 +39,7 @@ pub fn scenario_dir(rule: &str, scenario: &str) -> tempfile::TempDir {
 }
 
 /// Runs every rule on a directory; returns (rule id, status, reason, findings as report JSON).
-pub fn run_rules(
-    dir: &Path,
-    config: &Config,
-) -> Vec<(String, RuleStatus, Option<String>, Vec<Value>)> {
+pub fn run_rules(dir: &Path, config: &Config) -> Vec<(String, RuleStatus, Option<String>, Vec<Value>)> {
     let export = dvposture::ingest::load(dir, &Default::default()).unwrap();
     assert!(export.is_usable(), "{:?}", export.fatal);
     let engine = dvposture::access::Engine::build(&export.tenant);
@@ -61,10 +58,7 @@ pub fn run_rules(
                 r.id.to_string(),
                 r.status,
                 r.reason,
-                r.findings
-                    .iter()
-                    .map(|f| serde_json::to_value(f).unwrap())
-                    .collect(),
+                r.findings.iter().map(|f| serde_json::to_value(f).unwrap()).collect(),
             )
         })
         .collect()
@@ -94,27 +88,22 @@ pub fn check(rule: &str, scenario: &str, expected: &str) {
 fn metadata_registry_and_catalog_agree() {
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/RULES.md");
     let registered: BTreeSet<&str> = rules::RULES.iter().map(|r| r.id).collect();
-    let files: BTreeSet<String> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"))
-            .unwrap()
-            .filter_map(|e| {
-                e.unwrap()
-                    .file_name()
-                    .to_str()?
-                    .strip_suffix(".toml")
-                    .map(str::to_string)
-            })
-            .collect();
+    let files: BTreeSet<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"))
+        .unwrap()
+        .filter_map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_str()?
+                .strip_suffix(".toml")
+                .map(str::to_string)
+        })
+        .collect();
     assert_eq!(
         files.iter().map(String::as_str).collect::<BTreeSet<_>>(),
         registered,
         "rules/*.toml and the registry differ"
     );
-    assert_eq!(
-        rules::metas().len(),
-        registered.len(),
-        "every rule's metadata parses"
-    );
+    assert_eq!(rules::metas().len(), registered.len(), "every rule's metadata parses");
     if let Ok(text) = std::fs::read_to_string(&spec) {
         let catalog: BTreeSet<String> = text
             .lines()

@@ -143,7 +143,10 @@ fn opt(v: Option<String>) -> String {
 }
 
 fn odata(rows: Vec<String>) -> String {
-    format!("{{\"@odata.context\":\"https://t.crm.dynamics.com/api/data/v9.2/$metadata#x\",\"value\":[\n{}\n]}}", rows.join(",\n"))
+    format!(
+        "{{\"@odata.context\":\"https://t.crm.dynamics.com/api/data/v9.2/$metadata#x\",\"value\":[\n{}\n]}}",
+        rows.join(",\n")
+    )
 }
 
 impl Tenant {
@@ -205,7 +208,16 @@ impl Tenant {
                 self.teams
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| format!(r#"{{"teamid":"{}","name":{},"teamtype":{},"isdefault":{},"_businessunitid_value":"{}"}}"#, team_id(i), s(&t.name), t.team_type, t.is_default, bu_id(t.bu)))
+                    .map(|(i, t)| {
+                        format!(
+                            r#"{{"teamid":"{}","name":{},"teamtype":{},"isdefault":{},"_businessunitid_value":"{}"}}"#,
+                            team_id(i),
+                            s(&t.name),
+                            t.team_type,
+                            t.is_default,
+                            bu_id(t.bu)
+                        )
+                    })
                     .collect(),
             ),
         );
@@ -289,11 +301,7 @@ impl Tenant {
         let mut tr = Vec::new();
         for (i, t) in self.teams.iter().enumerate() {
             for &r in &t.roles {
-                tr.push(format!(
-                    r#"{{"teamid":"{}","roleid":"{}"}}"#,
-                    team_id(i),
-                    role_id(r)
-                ));
+                tr.push(format!(r#"{{"teamid":"{}","roleid":"{}"}}"#, team_id(i), role_id(r)));
             }
         }
         w("teamrolescollection.json", odata(tr));

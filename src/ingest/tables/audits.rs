@@ -19,9 +19,7 @@ pub fn audits(files: &[SourceFile], log: &mut TableLog) -> AuditSummary {
         ..Default::default()
     };
     read_table(files, &s, log, &mut |row| {
-        let created_on = row
-            .timestamp(created)?
-            .ok_or_else(|| row.missing(created))?;
+        let created_on = row.timestamp(created)?.ok_or_else(|| row.missing(created))?;
         let action_code = row.int(action)?.ok_or_else(|| row.missing(action))?;
         if action_code < 0 {
             return Err(RowError::field(

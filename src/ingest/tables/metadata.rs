@@ -44,9 +44,7 @@ pub fn entity_definitions(files: &[SourceFile], log: &mut TableLog) -> Vec<Entit
     read_table(files, &s, log, &mut |row| {
         let mut audit_can_be_changed = row.bool(can_change)?;
         if let Some(raw) = row.raw_json(audit) {
-            if let Ok(ManagedBool::Managed { can_be_changed, .. }) =
-                serde_json::from_str::<ManagedBool>(raw.get())
-            {
+            if let Ok(ManagedBool::Managed { can_be_changed, .. }) = serde_json::from_str::<ManagedBool>(raw.get()) {
                 audit_can_be_changed = audit_can_be_changed.or(can_be_changed);
             }
         }
@@ -97,10 +95,7 @@ pub fn entity_definitions(files: &[SourceFile], log: &mut TableLog) -> Vec<Entit
 }
 
 /// `attributedefinitions.csv`: (table, column, audited).
-pub fn attribute_definitions(
-    files: &[SourceFile],
-    log: &mut TableLog,
-) -> Vec<(String, AttributeDefinition)> {
+pub fn attribute_definitions(files: &[SourceFile], log: &mut TableLog) -> Vec<(String, AttributeDefinition)> {
     let mut s = Schema::new("attributedefinitions");
     let table = s.required("entitylogicalname");
     let name = s.required("logicalname");

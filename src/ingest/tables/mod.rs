@@ -35,24 +35,15 @@ impl<K: Hash + Eq + Copy + std::fmt::Display, T: PartialEq> Keyed<K, T> {
         match self.index.get(&key) {
             Some(&i) if self.rows[i] == row => Err(RowError::row(
                 ProblemKind::DuplicateRow,
-                format!(
-                    "identical copy of {} {key} dropped (overlapping pages?)",
-                    self.what
-                ),
+                format!("identical copy of {} {key} dropped (overlapping pages?)", self.what),
             )),
             Some(_) if fatal_on_conflict => Err(RowError::row(
                 ProblemKind::Fatal,
-                format!(
-                    "{} {key} has two different rows; an id must be unique",
-                    self.what
-                ),
+                format!("{} {key} has two different rows; an id must be unique", self.what),
             )),
             Some(_) => Err(RowError::row(
                 ProblemKind::SkippedRow,
-                format!(
-                    "{} {key} has two different rows; the first one is kept",
-                    self.what
-                ),
+                format!("{} {key} has two different rows; the first one is kept", self.what),
             )),
             None => {
                 self.index.insert(key, self.rows.len());

@@ -113,16 +113,10 @@ pub fn users(files: &[SourceFile], log: &mut TableLog) -> UsersOutput {
             azure_state: row
                 .option(
                     azure_state,
-                    &[
-                        ("Exists", 0),
-                        ("Soft deleted", 1),
-                        ("Not found or hard deleted", 2),
-                    ],
+                    &[("Exists", 0), ("Soft deleted", 1), ("Not found or hard deleted", 2)],
                 )?
                 .unwrap_or(0),
-            access_mode: AccessMode::from_code(
-                row.option(access_mode, AccessMode::LABELS)?.unwrap_or(0),
-            ),
+            access_mode: AccessMode::from_code(row.option(access_mode, AccessMode::LABELS)?.unwrap_or(0)),
             licensed: row.bool(licensed)?,
             business_unit: BusinessUnitId(row.required_guid(bu)?),
             manager: row.guid(manager)?.map(UserId),
@@ -135,13 +129,11 @@ pub fn users(files: &[SourceFile], log: &mut TableLog) -> UsersOutput {
         keyed.insert(uid, user, true)?;
         if let Some(ids) = expanded_roles {
             out.roles_expanded = true;
-            out.expanded_roles
-                .extend(ids.into_iter().map(|r| (uid, RoleId(r))));
+            out.expanded_roles.extend(ids.into_iter().map(|r| (uid, RoleId(r))));
         }
         if let Some(ids) = expanded_teams {
             out.teams_expanded = true;
-            out.expanded_teams
-                .extend(ids.into_iter().map(|t| (uid, TeamId(t))));
+            out.expanded_teams.extend(ids.into_iter().map(|t| (uid, TeamId(t))));
         }
         Ok(())
     });
@@ -181,12 +173,7 @@ pub fn teams(files: &[SourceFile], log: &mut TableLog) -> TeamsOutput {
             team_type: TeamType::from_code(row.option(team_type, TeamType::LABELS)?.unwrap_or(0)),
             membership_type: row.option(
                 membership,
-                &[
-                    ("Members and guests", 0),
-                    ("Members", 1),
-                    ("Owners", 2),
-                    ("Guests", 3),
-                ],
+                &[("Members and guests", 0), ("Members", 1), ("Owners", 2), ("Guests", 3)],
             )?,
             entra_object_id: row.guid(entra)?,
             business_unit: BusinessUnitId(row.required_guid(bu)?),
@@ -195,7 +182,10 @@ pub fn teams(files: &[SourceFile], log: &mut TableLog) -> TeamsOutput {
             administrator: row.guid(admin)?.map(UserId),
         };
         if let TeamType::Other(code) = team.team_type {
-            return Err(RowError::field(team_type, format!("unknown team type {code} (expected 0 Owner, 1 Access, 2 or 3 Microsoft Entra group)")));
+            return Err(RowError::field(
+                team_type,
+                format!("unknown team type {code} (expected 0 Owner, 1 Access, 2 or 3 Microsoft Entra group)"),
+            ));
         }
         let expanded_members = expanded_ids(row, members, "systemuserid")?;
         let expanded_roles = expanded_ids(row, roles, "roleid")?;
@@ -203,13 +193,11 @@ pub fn teams(files: &[SourceFile], log: &mut TableLog) -> TeamsOutput {
         keyed.insert(tid, team, true)?;
         if let Some(ids) = expanded_members {
             out.members_expanded = true;
-            out.expanded_members
-                .extend(ids.into_iter().map(|u| (tid, UserId(u))));
+            out.expanded_members.extend(ids.into_iter().map(|u| (tid, UserId(u))));
         }
         if let Some(ids) = expanded_roles {
             out.roles_expanded = true;
-            out.expanded_roles
-                .extend(ids.into_iter().map(|r| (tid, RoleId(r))));
+            out.expanded_roles.extend(ids.into_iter().map(|r| (tid, RoleId(r))));
         }
         Ok(())
     });
@@ -223,10 +211,7 @@ pub fn team_memberships(files: &[SourceFile], log: &mut TableLog) -> Vec<(TeamId
     let user = s.required("systemuserid");
     let mut out = Pairs::new("membership");
     read_table(files, &s, log, &mut |row| {
-        out.insert(
-            TeamId(row.required_guid(team)?),
-            UserId(row.required_guid(user)?),
-        )
+        out.insert(TeamId(row.required_guid(team)?), UserId(row.required_guid(user)?))
     });
     out.rows
 }

@@ -60,12 +60,7 @@ pub fn roles(files: &[SourceFile], log: &mut TableLog) -> RolesOutput {
             )? {
                 None | Some(1) => true,
                 Some(0) => false,
-                Some(n) => {
-                    return Err(RowError::field(
-                        inherited,
-                        format!("expected 0 or 1, found {n}"),
-                    ))
-                }
+                Some(n) => return Err(RowError::field(inherited, format!("expected 0 or 1, found {n}"))),
             },
             created_on: row.timestamp(created)?,
             modified_on: row.timestamp(modified)?,
@@ -77,13 +72,11 @@ pub fn roles(files: &[SourceFile], log: &mut TableLog) -> RolesOutput {
         keyed.insert(rid, role, true)?;
         if let Some(ids) = expanded_users {
             out.users_expanded = true;
-            out.expanded_users
-                .extend(ids.into_iter().map(|u| (UserId(u), rid)));
+            out.expanded_users.extend(ids.into_iter().map(|u| (UserId(u), rid)));
         }
         if let Some(ids) = expanded_teams {
             out.teams_expanded = true;
-            out.expanded_teams
-                .extend(ids.into_iter().map(|t| (TeamId(t), rid)));
+            out.expanded_teams.extend(ids.into_iter().map(|t| (TeamId(t), rid)));
         }
         Ok(())
     });
@@ -164,10 +157,19 @@ fn depth(row: &Row, col: Col) -> RowResult<Depth> {
     let t = text.trim();
     match t.parse::<i64>() {
         Ok(mask) => Depth::from_mask(mask).ok_or_else(|| {
-            RowError::field(col, format!("malformed depth mask {mask}: expected 1 Basic, 2 Local, 4 Deep or 8 Global in its low bits"))
+            RowError::field(
+                col,
+                format!("malformed depth mask {mask}: expected 1 Basic, 2 Local, 4 Deep or 8 Global in its low bits"),
+            )
         }),
         Err(_) => Depth::from_label(t).ok_or_else(|| {
-            RowError::field(col, format!("expected a depth mask (1, 2, 4, 8) or Basic, Local, Deep, Global, found {:?}", t.chars().take(40).collect::<String>()))
+            RowError::field(
+                col,
+                format!(
+                    "expected a depth mask (1, 2, 4, 8) or Basic, Local, Deep, Global, found {:?}",
+                    t.chars().take(40).collect::<String>()
+                ),
+            )
         }),
     }
 }
@@ -252,10 +254,7 @@ pub fn user_roles(files: &[SourceFile], log: &mut TableLog) -> Vec<(UserId, Role
     let role = s.required("roleid");
     let mut out = Pairs::new("role assignment");
     read_table(files, &s, log, &mut |row| {
-        out.insert(
-            UserId(row.required_guid(user)?),
-            RoleId(row.required_guid(role)?),
-        )
+        out.insert(UserId(row.required_guid(user)?), RoleId(row.required_guid(role)?))
     });
     out.rows
 }
@@ -266,18 +265,12 @@ pub fn team_roles(files: &[SourceFile], log: &mut TableLog) -> Vec<(TeamId, Role
     let role = s.required("roleid");
     let mut out = Pairs::new("team role");
     read_table(files, &s, log, &mut |row| {
-        out.insert(
-            TeamId(row.required_guid(team)?),
-            RoleId(row.required_guid(role)?),
-        )
+        out.insert(TeamId(row.required_guid(team)?), RoleId(row.required_guid(role)?))
     });
     out.rows
 }
 
-pub fn field_security_profiles(
-    files: &[SourceFile],
-    log: &mut TableLog,
-) -> Vec<FieldSecurityProfile> {
+pub fn field_security_profiles(files: &[SourceFile], log: &mut TableLog) -> Vec<FieldSecurityProfile> {
     let mut s = Schema::new("fieldsecurityprofiles");
     let id = s.required("fieldsecurityprofileid");
     let name = s.required("name");
@@ -322,18 +315,12 @@ pub fn field_permissions(files: &[SourceFile], log: &mut TableLog) -> Vec<FieldP
             can_read: allowed(row, read)?,
             can_create: allowed(row, create)?,
             can_update: allowed(row, update)?,
-            can_read_unmasked: match row.option(
-                unmasked,
-                &[("Not Allowed", 0), ("One Record", 1), ("All Records", 3)],
-            )? {
+            can_read_unmasked: match row
+                .option(unmasked, &[("Not Allowed", 0), ("One Record", 1), ("All Records", 3)])?
+            {
                 None => 0,
                 Some(n @ (0 | 1 | 3)) => n,
-                Some(n) => {
-                    return Err(RowError::field(
-                        unmasked,
-                        format!("expected 0, 1 or 3, found {n}"),
-                    ))
-                }
+                Some(n) => return Err(RowError::field(unmasked, format!("expected 0, 1 or 3, found {n}"))),
             },
         };
         let key = (
@@ -363,10 +350,7 @@ pub fn user_profiles(files: &[SourceFile], log: &mut TableLog) -> Vec<(UserId, P
     let profile = s.required("fieldsecurityprofileid");
     let mut out = Pairs::new("user profile");
     read_table(files, &s, log, &mut |row| {
-        out.insert(
-            UserId(row.required_guid(user)?),
-            ProfileId(row.required_guid(profile)?),
-        )
+        out.insert(UserId(row.required_guid(user)?), ProfileId(row.required_guid(profile)?))
     });
     out.rows
 }
@@ -377,10 +361,7 @@ pub fn team_profiles(files: &[SourceFile], log: &mut TableLog) -> Vec<(TeamId, P
     let profile = s.required("fieldsecurityprofileid");
     let mut out = Pairs::new("team profile");
     read_table(files, &s, log, &mut |row| {
-        out.insert(
-            TeamId(row.required_guid(team)?),
-            ProfileId(row.required_guid(profile)?),
-        )
+        out.insert(TeamId(row.required_guid(team)?), ProfileId(row.required_guid(profile)?))
     });
     out.rows
 }

@@ -51,13 +51,9 @@ pub fn organizations(files: &[SourceFile], log: &mut TableLog) -> Option<Organiz
             hierarchy_max_depth: row.int(max_depth)?,
             use_position_hierarchy: row.bool(positions)?,
             user_access_audit_interval_hours: row.int(interval)?,
-            modernized_business_units: org_setting(&xml, "EnableOwnershipAcrossBusinessUnits")
-                .unwrap_or(false),
-            managers_in_same_or_parent_bu: org_setting(
-                &xml,
-                "ManagersMustBeInSameOrParentBusinessUnitAsReports",
-            )
-            .unwrap_or(true),
+            modernized_business_units: org_setting(&xml, "EnableOwnershipAcrossBusinessUnits").unwrap_or(false),
+            managers_in_same_or_parent_bu: org_setting(&xml, "ManagersMustBeInSameOrParentBusinessUnitAsReports")
+                .unwrap_or(true),
         });
         Ok(())
     });
@@ -121,8 +117,7 @@ fn read_object(files: &[SourceFile], log: &mut TableLog) -> Option<Json> {
 }
 
 fn get<'a>(v: &'a Json, path: &[&str]) -> Option<&'a Json> {
-    path.iter()
-        .try_fold(v, |v, key| v.get(key).filter(|v| !v.is_null()))
+    path.iter().try_fold(v, |v, key| v.get(key).filter(|v| !v.is_null()))
 }
 
 fn string(v: &Json, path: &[&str]) -> Option<String> {
@@ -134,10 +129,7 @@ fn string(v: &Json, path: &[&str]) -> Option<String> {
 
 pub fn environment(files: &[SourceFile], log: &mut TableLog) -> Option<Environment> {
     let v = read_object(files, log)?;
-    let security_group = match string(
-        &v,
-        &["properties", "linkedEnvironmentMetadata", "securityGroupId"],
-    ) {
+    let security_group = match string(&v, &["properties", "linkedEnvironmentMetadata", "securityGroupId"]) {
         None => None,
         Some(s) => match Guid::parse(&s) {
             Ok(g) => g,
@@ -159,11 +151,7 @@ pub fn environment(files: &[SourceFile], log: &mut TableLog) -> Option<Environme
     };
     let key_managed_by_customer = string(&v, &["properties", "protectionStatus", "keyManagedBy"])
         .is_some_and(|s| s.eq_ignore_ascii_case("Customer"));
-    let cmk_linked = get(
-        &v,
-        &["properties", "enterprisePolicies", "customerManagedKeys"],
-    )
-    .is_some_and(|p| {
+    let cmk_linked = get(&v, &["properties", "enterprisePolicies", "customerManagedKeys"]).is_some_and(|p| {
         let link = |p: &Json| {
             p.get("linkStatus")
                 .and_then(|s| s.as_str())
@@ -182,10 +170,7 @@ pub fn environment(files: &[SourceFile], log: &mut TableLog) -> Option<Environme
         display_name: string(&v, &["properties", "displayName"]),
         sku: string(&v, &["properties", "environmentSku"]),
         security_group,
-        protection_level: string(
-            &v,
-            &["properties", "governanceConfiguration", "protectionLevel"],
-        ),
+        protection_level: string(&v, &["properties", "governanceConfiguration", "protectionLevel"]),
         lockbox_enabled: get(&v, &["properties", "lockbox", "enabled"]).and_then(|b| b.as_bool()),
         customer_managed_key: key_managed_by_customer || cmk_linked || cmk_enabled,
     })
@@ -227,11 +212,9 @@ mod tests {
 
     #[test]
     fn reads_org_db_settings() {
-        let xml = "<OrgSettings><EnableOwnershipAcrossBusinessUnits>true</EnableOwnershipAcrossBusinessUnits></OrgSettings>";
-        assert_eq!(
-            org_setting(xml, "EnableOwnershipAcrossBusinessUnits"),
-            Some(true)
-        );
+        let xml =
+            "<OrgSettings><EnableOwnershipAcrossBusinessUnits>true</EnableOwnershipAcrossBusinessUnits></OrgSettings>";
+        assert_eq!(org_setting(xml, "EnableOwnershipAcrossBusinessUnits"), Some(true));
         assert_eq!(
             org_setting(xml, "ManagersMustBeInSameOrParentBusinessUnitAsReports"),
             None

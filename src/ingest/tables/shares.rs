@@ -40,10 +40,7 @@ pub fn shares(files: &[SourceFile], log: &mut TableLog) -> Shares {
                 Some(m) if (0..=u32::MAX as i64).contains(&m) => Ok(m as u32 & RIGHTS_MASK),
                 // Masks are stored as signed 32-bit integers; a high flag bit makes them negative.
                 Some(m) if (i32::MIN as i64..0).contains(&m) => Ok(m as i32 as u32 & RIGHTS_MASK),
-                Some(m) => Err(RowError::field(
-                    c,
-                    format!("access rights mask {m} is out of range"),
-                )),
+                Some(m) => Err(RowError::field(c, format!("access rights mask {m} is out of range"))),
             }
         };
         let direct = mask(rights)?;

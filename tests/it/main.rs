@@ -4,6 +4,7 @@ mod access;
 mod access_naive;
 mod cli;
 mod common;
+mod config;
 mod fixtures;
 mod ingest_bad_input;
 mod ingest_formats;

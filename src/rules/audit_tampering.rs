@@ -12,14 +12,17 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
     for code in TAMPERING {
         let Some(stats) = audit.by_action.get(&code) else { continue };
         let name = action_name(code).unwrap_or("audit change");
+        let when = match (stats.first, stats.last) {
+            (Some(a), Some(b)) if a == b => format!("on {a}"),
+            (Some(a), Some(b)) => format!("from {a} to {b}"),
+            _ => String::new(),
+        };
         let f = out.add(
             cx.environment_subject(),
             format!(
-                "The audit log holds {} \"{name}\" event{} (action {code}), from {} to {}: someone stopped or erased auditing, which can hide what happened.",
+                "The audit log holds {} \"{name}\" event{} (action {code}) {when}: someone stopped or erased auditing, which can hide what happened.",
                 stats.count,
                 if stats.count == 1 { "" } else { "s" },
-                stats.first.map(|t| t.to_string()).unwrap_or_default(),
-                stats.last.map(|t| t.to_string()).unwrap_or_default()
             ),
             json!({
                 "action": code,

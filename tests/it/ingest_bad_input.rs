@@ -355,3 +355,90 @@ fn secrets_never_appear_in_messages() {
         r.stdout
     );
 }
+
+/// The five problems of the ingest issue, at once, on a copy of the shipped sample: one clear message each.
+#[test]
+fn five_problems_in_a_copy_of_the_sample_give_one_message_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/contoso");
+    for entry in std::fs::read_dir(&sample).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let d = dir.path();
+    // 1. A broken row.
+    edit(
+        d,
+        "systemusers.2.json",
+        r#""accessmode":0"#,
+        r#""accessmode":"sometimes""#,
+    );
+    // 2. A truncated JSON file (optional table: dropped whole).
+    let p = d.join("teamprofilescollection.json");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, &text[..text.len() - 30]).unwrap();
+    // 3. A UTF-16 CSV (with a BOM: decoded and noted).
+    let csv = std::fs::read_to_string(d.join("fieldpermissions.csv")).unwrap();
+    std::fs::write(
+        d.join("fieldpermissions.csv"),
+        utf16(csv.trim_start_matches('\u{feff}'), true),
+    )
+    .unwrap();
+    // 4. A duplicate user id: Jessica Alvarez gets Emily Johnson's id.
+    edit(
+        d,
+        "systemusers.json",
+        r#""systemuserid":"066c4c43-104f-eb11-8a3e-002248a6c3d7""#,
+        r#""systemuserid":"06674c43-104f-eb11-8a3e-002248a6c3d7""#,
+    );
+    // 5. A business-unit cycle: Sales becomes a child of its own child, Sales EMEA.
+    let mut bu: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("businessunits.json")).unwrap()).unwrap();
+    let emea = bu["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "Sales EMEA")
+        .unwrap()["businessunitid"]
+        .clone();
+    let sales = bu["value"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|b| b["name"] == "Sales")
+        .unwrap();
+    sales["_parentbusinessunitid_value"] = emea;
+    std::fs::write(d.join("businessunits.json"), serde_json::to_string_pretty(&bu).unwrap()).unwrap();
+
+    let r = validate(d);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let out = &r.stdout;
+    assert!(
+        out.contains("systemusers.2.json:1:")
+            && out.contains("systemusers.accessmode at $.value[")
+            && out.contains("found \"sometimes\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("teamprofilescollection.json:") && out.contains("(the file is truncated)"),
+        "{out}"
+    );
+    assert!(out.contains("fieldpermissions.csv: the file is UTF-16"), "{out}");
+    assert!(
+        out.contains("at $.value[1]: systemuser 06674c43-104f-eb11-8a3e-002248a6c3d7 has two different rows"),
+        "{out}"
+    );
+    assert!(out.contains("the business-unit tree has a cycle"), "{out}");
+    let export = load(d);
+    assert_eq!(
+        export.fatal.len(),
+        2,
+        "the duplicate id and the cycle are fatal: {:?}",
+        export.fatal
+    );
+    assert_eq!(
+        export.input("fieldpermissions").unwrap().skipped,
+        0,
+        "the UTF-16 file is read whole"
+    );
+}

@@ -15,7 +15,16 @@ use super::Engine;
 use crate::model::Depth;
 use crate::report::neutralize_formula;
 
-pub const HEADER: [&str; 8] = ["systemuserid", "user", "table", "right", "privilege", "depth", "business_units", "via"];
+pub const HEADER: [&str; 8] = [
+    "systemuserid",
+    "user",
+    "table",
+    "right",
+    "privilege",
+    "depth",
+    "business_units",
+    "via",
+];
 
 /// One row of a grant set: the privilege, its depth, and the interned `business_units` and `via` texts.
 #[derive(Clone, Copy, Debug)]
@@ -56,7 +65,11 @@ impl Engine<'_> {
             .map(|h| {
                 let bus = self.business_units(set, h);
                 let via = self.via(set, h, &bus);
-                let bus_text = bus.iter().map(|(d, b)| format!("{}:{b}", d.name())).collect::<Vec<_>>().join(";");
+                let bus_text = bus
+                    .iter()
+                    .map(|(d, b)| format!("{}:{b}", d.name()))
+                    .collect::<Vec<_>>()
+                    .join(";");
                 (h.privilege, h.depth, bus_text, via.join(";"))
             })
             .collect()
@@ -69,7 +82,8 @@ impl Engine<'_> {
         let mut codes: Vec<Vec<RowCode>> = Vec::with_capacity(self.grant_sets.len());
         let ids: Vec<usize> = (0..self.grant_sets.len()).collect();
         for chunk in ids.chunks(CHUNK) {
-            let rendered: Vec<Vec<(u32, Depth, String, String)>> = chunk.par_iter().map(|&s| self.row_texts(s)).collect();
+            let rendered: Vec<Vec<(u32, Depth, String, String)>> =
+                chunk.par_iter().map(|&s| self.row_texts(s)).collect();
             for rows in rendered {
                 codes.push(
                     rows.into_iter()
@@ -97,14 +111,20 @@ impl Engine<'_> {
             .collect();
         let interned: Vec<String> = texts.texts.iter().map(|s| neutralize_formula(s).into_owned()).collect();
 
-        let mut users: Vec<usize> = (0..t.users.len()).filter(|&u| self.user_grant_set[u].is_some()).collect();
+        let mut users: Vec<usize> = (0..t.users.len())
+            .filter(|&u| self.user_grant_set[u].is_some())
+            .collect();
         users.sort_by_key(|&u| t.users[u].id);
         let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(out);
         w.write_record(HEADER)?;
         for u in users {
             let user = &t.users[u];
             let id = user.id.to_string();
-            let name = user.domain_name.as_deref().or(user.full_name.as_deref()).unwrap_or_default();
+            let name = user
+                .domain_name
+                .as_deref()
+                .or(user.full_name.as_deref())
+                .unwrap_or_default();
             let name = neutralize_formula(name);
             let set = self.user_grant_set[u].unwrap_or_default() as usize;
             for row in &codes[set] {

@@ -18,14 +18,15 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
         if paths.iter().all(|h| h.team.is_some()) {
             through_teams += 1;
         }
-        admins.push(cx.tenant.users[u].id);
+        admins.push((cx.tenant.users[u].id, paths.iter().map(|h| h.path.clone()).collect::<Vec<_>>()));
     }
+    admins.sort();
     let n = admins.len() as u64;
     if n > max {
         let f = out.add(
             cx.environment_subject(),
             format!("{n} people hold System Administrator (more than {max}), {through_teams} of them only through a team: each can read, change and delete everything and grant themselves any access."),
-            json!({ "system_administrators": n, "only_through_teams": through_teams, "max_system_administrators": max, "critical_system_administrators": critical, "users": id_list(admins) }),
+            json!({ "system_administrators": n, "only_through_teams": through_teams, "max_system_administrators": max, "critical_system_administrators": critical, "users": id_list(admins.iter().map(|a| a.0)), "paths": admins.iter().take(20).map(|(id, p)| json!({ "user": id, "via": p })).collect::<Vec<_>>() }),
         );
         if n > critical {
             f.severity = Severity::Critical;

@@ -188,6 +188,7 @@ scenarios! {
     incomplete_role_combination_with_sales_role_passes: "incomplete-role-combination" / "with-sales-role-passes" => "passed",
     ineffective_share_fires: "ineffective-share" / "fires" => "failed",
     ineffective_share_held_rights_pass: "ineffective-share" / "held-rights-pass" => "passed",
+    interactive_account_used_for_integration_application_user_passes: "interactive-account-used-for-integration" / "application-user-passes" => "passed",
     interactive_account_used_for_integration_edge_passes: "interactive-account-used-for-integration" / "edge-passes" => "passed",
     interactive_account_used_for_integration_fires: "interactive-account-used-for-integration" / "fires" => "failed",
     internal_role_assigned_to_person_fires: "internal-role-assigned-to-person" / "fires" => "failed",
@@ -282,4 +283,4 @@ fn every_rule_has_a_scenario_that_fires_and_one_that_does_not() {
     }
 }
 
-const SCENARIOS: usize = 79;
+const SCENARIOS: usize = 80;

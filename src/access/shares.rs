@@ -115,9 +115,9 @@ impl Engine<'_> {
             .collect()
     }
 
-    /// Every principal and table with shared rights that cannot be used: for a user, the rights they lack;
-    /// for a team, the rights no enabled member holds. Shares to principals not in the export are left to the
-    /// dangling-reference finding.
+    /// Every principal and table with shared rights that cannot be used: for an enabled user, the rights they
+    /// lack; for a team, the rights no enabled member holds. Shares to users who cannot sign in are left to
+    /// disabled-user-with-access, and shares to principals not in the export to dangling-reference.
     pub fn ineffective_shares(&self) -> Vec<IneffectiveShare> {
         let t = self.tenant;
         let shares = &t.shares;
@@ -173,7 +173,11 @@ impl Engine<'_> {
             let (id, kind) = shares.principals[principal as usize];
             let held = match kind {
                 PrincipalKind::User => match t.index.users.get(&UserId(id)) {
-                    Some(&u) => self.user_grant_set[u].map_or(0, |set| set_rights(set, table)),
+                    // A user who cannot sign in is reported by disabled-user-with-access, shares included.
+                    Some(&u) => match self.user_grant_set[u] {
+                        Some(set) => set_rights(set, table),
+                        None => continue,
+                    },
                     None => continue,
                 },
                 PrincipalKind::Team => match t.index.teams.get(&TeamId(id)) {

@@ -892,6 +892,17 @@ impl Builder {
 
         let mut sysadmin_privs: Vec<(u32, u8)> = Vec::new();
         let mut salesperson_privs: Vec<(u32, u8)> = Vec::new();
+        // (privilege, its narrowest allowed depth) for Read, Write, Append and AppendTo on the tables most shared.
+        let core: Vec<(u32, u8)> = self
+            .privileges
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                matches!(p.access_right, 1 | 2 | 4 | 16)
+                    && p.tables.iter().any(|&t| self.tables[t as usize].weight >= 20)
+            })
+            .map(|(i, p)| (i as u32, p.depths & p.depths.wrapping_neg()))
+            .collect();
         for (i, (name, managed, template, inherited, kind, bu)) in plan.into_iter().enumerate() {
             let role_created = if managed {
                 self.created + self.rng.below(3 * 3600) as i64
@@ -958,7 +969,11 @@ impl Builder {
                     // Salesperson has a custom copy that misses some of its privileges: keep
                     // that copy above 150 too.
                     let lo = if name == "Salesperson" { 200 } else { 150 };
-                    let n = self.rng.range(lo.min(max_n as u64), max_n as u64) as usize;
+                    // Room for the core privileges added below, within the role size.
+                    let hi = (max_n as u64)
+                        .saturating_sub(core.len() as u64)
+                        .max(lo.min(max_n as u64) + 1);
+                    let n = self.rng.range(lo.min(max_n as u64), hi) as usize;
                     let picks = self.rng.sample_distinct(eligible.len(), n);
                     picks
                         .into_iter()
@@ -1000,6 +1015,15 @@ impl Builder {
                         if !privs.iter().any(|(q, _)| *q == p) {
                             privs.push((p, 8));
                         }
+                    }
+                }
+            }
+            if matches!(kind, Kind::Random(_) | Kind::Plus(..)) {
+                // Working roles let their holders use the records people share with them: Read, Write,
+                // Append and AppendTo at Basic or more on the standard tables that hold shared records.
+                for &(p, depth) in &core {
+                    if !privs.iter().any(|(q, _)| *q == p) {
+                        privs.push((p, depth));
                     }
                 }
             }

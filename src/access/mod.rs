@@ -358,13 +358,14 @@ impl<'t> Engine<'t> {
         }
         for h in &set.held {
             let info = &self.catalog[h.privilege as usize];
-            let best = set
-                .grants(h)
-                .iter()
-                .filter(|g| g.depth == h.depth)
-                .map(|g| self.grant_path(set, g))
-                .min()
-                .unwrap_or_default();
+            let best = || {
+                set.grants(h)
+                    .iter()
+                    .filter(|g| g.depth == h.depth)
+                    .map(|g| self.grant_path(set, g))
+                    .min()
+                    .unwrap_or_default()
+            };
             if PRIVILEGED_MISCELLANEOUS
                 .iter()
                 .any(|m| m.eq_ignore_ascii_case(&info.name))
@@ -372,7 +373,7 @@ impl<'t> Engine<'t> {
                 reasons.push(PrivilegedReason::Privilege {
                     privilege: info.name.clone(),
                     depth: h.depth,
-                    path: best,
+                    path: best(),
                 });
             } else if h.depth == Depth::Global
                 && matches!(info.right, Some(Right::Create | Right::Write))
@@ -380,7 +381,7 @@ impl<'t> Engine<'t> {
             {
                 reasons.push(PrivilegedReason::EditsRoles {
                     privilege: info.name.clone(),
-                    path: best,
+                    path: best(),
                 });
             }
         }

@@ -12,7 +12,8 @@ use crate::access::lookup::{self, Candidate};
 use crate::access::shares::ShareIndex;
 use crate::access::Engine;
 use crate::cli::{
-    AccessArgs, AnalyzeArgs, Cli, Command, ReportFormat, RulesArgs, RulesCommand, SampleArgs, ValidateArgs,
+    AccessArgs, AnalyzeArgs, Cli, Command, DiffArgs, DiffFormat, ReportFormat, RulesArgs, RulesCommand, SampleArgs,
+    ValidateArgs,
 };
 use crate::config::Config;
 use crate::finding::Severity;
@@ -95,6 +96,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Validate(args) => validate(&args, cli.quiet),
         Command::Access(args) => access(&args, cli.quiet),
         Command::Rules(args) => rules_command(&args),
+        Command::Diff(args) => diff_command(&args),
         Command::Sample(args) => sample(&args, cli.quiet),
     }
 }
@@ -121,6 +123,42 @@ fn load_usable(dir: &Path, options: &LoadOptions, progress: &Progress) -> Result
 }
 
 fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
+    if args.only_new && args.baseline.is_none() {
+        eprintln!("error: --only-new needs --baseline (the report the findings are new against)");
+        return Ok(EXIT_ERROR);
+    }
+    let gate = policy::Gate {
+        fail_on: args.fail_on,
+        only_new: args.only_new,
+        require_rules: match args.require_rules.as_deref().map(str::trim) {
+            None => None,
+            Some("all") => Some(policy::RequiredRules::All),
+            Some(list) => {
+                let ids: Vec<String> = list
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if let Some(unknown) = ids.iter().find(|id| rules::meta(id).is_none()) {
+                    eprintln!(
+                        "error: --require-rules names an unknown rule {unknown:?} (`dvposture rules list` lists them)"
+                    );
+                    return Ok(EXIT_ERROR);
+                }
+                Some(policy::RequiredRules::These(ids))
+            }
+        },
+    };
+    let baseline = match &args.baseline {
+        None => None,
+        Some(path) => match policy::Baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_ERROR);
+            }
+        },
+    };
     let (config, warnings) = match Config::discover(args.config.as_deref(), &args.export_dir) {
         Ok(c) => c,
         Err(e) => {
@@ -164,7 +202,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     for r in results.iter().filter(|r| r.elapsed.as_millis() >= 50) {
         progress.detail(&format!("rule {} took {:.3}s", r.id, r.elapsed.as_secs_f64()));
     }
-    let analysis = policy::apply(results, &config, ctx.as_of);
+    let mut analysis = policy::apply(results, &config, ctx.as_of);
     for w in &analysis.expired_waivers {
         eprintln!(
             "warning: the waiver of {} on line {} expired on {}; it no longer applies",
@@ -173,27 +211,61 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
             w.expires.map(|d| d.to_string()).unwrap_or_default()
         );
     }
+    if let Some(b) = &baseline {
+        let this = export
+            .tenant
+            .environment
+            .as_ref()
+            .and_then(|e| e.name.clone())
+            .or_else(|| {
+                export
+                    .tenant
+                    .organization
+                    .as_ref()
+                    .and_then(|o| o.id)
+                    .map(|g| g.to_string())
+            });
+        if let (Some(a), Some(b)) = (this.map(|s| s.to_ascii_lowercase()), &b.environment) {
+            if &a != b {
+                progress.finish();
+                eprintln!("error: the baseline is a report of another environment ({b}, this one is {a})");
+                return Ok(EXIT_ERROR);
+            }
+        }
+        analysis.mark_against(b);
+    }
+    let verdict = gate.is_set().then(|| gate.judge(&analysis));
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
     let wants = |f: ReportFormat| args.format.contains(&f) || args.format.contains(&ReportFormat::All);
     let mut written = Vec::new();
+    let mut write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| -> Result<()> {
+        let path = args.out.join(name);
+        progress.step(&format!("writing {name}"));
+        report::write_atomically(&path, f).with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+        Ok(())
+    };
+    let mut report = report::json::build(&export, &engine, &analysis, &ctx);
+    report.gate = verdict.as_ref();
     if wants(ReportFormat::Json) {
-        let path = args.out.join("report.json");
-        progress.step("writing report.json");
-        let report = report::json::build(&export, &engine, &analysis, &ctx);
-        report::write_atomically(&path, |w| {
+        write("report.json", &mut |w| {
             serde_json::to_writer_pretty(&mut *w, &report)?;
             w.write_all(b"\n")
-        })
-        .with_context(|| format!("cannot write {}", path.display()))?;
-        written.push(path);
+        })?;
+    }
+    if wants(ReportFormat::Md) {
+        let md = report::markdown::render(&report, &analysis, verdict.as_ref(), baseline.is_some());
+        write("summary.md", &mut |w| w.write_all(md.as_bytes()))?;
+    }
+    if wants(ReportFormat::Csv) {
+        write("findings.csv", &mut |w| report::csv::write_findings(w, &analysis))?;
+        write("access-review.csv", &mut |w| {
+            report::csv::write_access_review(w, &engine)
+        })?;
     }
     if wants(ReportFormat::Access) {
-        let path = args.out.join("effective-access.csv");
-        progress.step("writing effective-access.csv");
-        report::write_atomically(&path, |w| engine.write_effective_access(w))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        written.push(path);
+        write("effective-access.csv", &mut |w| engine.write_effective_access(w))?;
     }
     progress.finish();
     if !quiet {
@@ -229,11 +301,25 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         if problems > 0 {
             eprintln!("{problems} input problems (see `inputs` in report.json, or run `dvposture validate`)");
         }
-        for p in written {
+        for p in &written {
             eprintln!("wrote {}", p.display());
         }
     }
-    Ok(EXIT_OK)
+    match &verdict {
+        Some(v) if !v.passed => {
+            for r in &v.reasons {
+                eprintln!("gate failed: {r}");
+            }
+            Ok(EXIT_GATE)
+        }
+        Some(_) => {
+            if !quiet {
+                eprintln!("gate passed");
+            }
+            Ok(EXIT_OK)
+        }
+        None => Ok(EXIT_OK),
+    }
 }
 
 fn access(args: &AccessArgs, quiet: bool) -> Result<i32> {
@@ -477,6 +563,47 @@ fn sample(args: &SampleArgs, quiet: bool) -> Result<i32> {
             writeln!(out, "{rows:>10}  {file}")?;
         }
         writeln!(out, "wrote {}", args.out_dir.display())?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn diff_command(args: &DiffArgs) -> Result<i32> {
+    let read = |p: &Path| -> Result<serde_json::Value, String> {
+        let bytes = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{}:{}:{}: not a report.json: {e}", p.display(), e.line(), e.column()))
+    };
+    let (old, new) = match (read(&args.old), read(&args.new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let d = match crate::diff::diff(&old, &new) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        DiffFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &d)?;
+            writeln!(out)?;
+        }
+        DiffFormat::Md => out.write_all(d.to_markdown().as_bytes())?,
+    }
+    if let Some(sev) = args.fail_on {
+        let reasons = d.gate(sev);
+        if !reasons.is_empty() {
+            for r in reasons {
+                eprintln!("gate failed: {r}");
+            }
+            return Ok(EXIT_GATE);
+        }
     }
     Ok(EXIT_OK)
 }

@@ -27,6 +27,8 @@ pub enum Command {
     Access(AccessArgs),
     /// Read an export directory and report what was found and what is wrong with it, without rules.
     Validate(ValidateArgs),
+    /// Compare two reports of the same environment: what changed since the last review.
+    Diff(DiffArgs),
     /// List the rules, or explain one.
     Rules(RulesArgs),
     /// Write a synthetic export of any size in the format of INPUT.md.
@@ -41,7 +43,7 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value = "posture-report")]
     pub out: PathBuf,
     /// Which reports to write (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "json")]
+    #[arg(long, value_delimiter = ',', default_value = "json,md,csv")]
     pub format: Vec<ReportFormat>,
     /// The date that key ages and waiver expiry are judged at (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_parser = parse_date)]
@@ -49,6 +51,38 @@ pub struct AnalyzeArgs {
     /// The config file (thresholds, severities, exclusions, waivers); default: ./dvposture.toml when present.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// A previous report.json of the same environment: findings are marked new or unchanged.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// With --fail-on, only findings new against --baseline fail the gate.
+    #[arg(long)]
+    pub only_new: bool,
+    /// Exit with 1 when a finding that is not waived has this severity or higher.
+    #[arg(long, value_parser = parse_severity)]
+    pub fail_on: Option<crate::finding::Severity>,
+    /// Exit with 1 when one of these rules is not evaluated (`all`, or rule ids separated by commas).
+    #[arg(long)]
+    pub require_rules: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier report.json.
+    pub old: PathBuf,
+    /// The later report.json of the same environment.
+    pub new: PathBuf,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: DiffFormat,
+    /// Exit with 1 on a new finding of this severity or higher, or on a user who became privileged.
+    #[arg(long, value_parser = parse_severity)]
+    pub fail_on: Option<crate::finding::Severity>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Md,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,6 +127,10 @@ pub struct AccessArgs {
 pub enum ReportFormat {
     /// report.json
     Json,
+    /// summary.md: a short summary for a pull-request comment or a CI job summary
+    Md,
+    /// findings.csv and access-review.csv
+    Csv,
     /// effective-access.csv: one row per enabled user and privilege (large: opt-in)
     Access,
     /// Every format.
@@ -118,6 +156,11 @@ pub struct SampleArgs {
     /// The random seed: the same seed and size give the same bytes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+fn parse_severity(s: &str) -> Result<crate::finding::Severity, String> {
+    crate::finding::Severity::parse(s)
+        .ok_or_else(|| format!("expected critical, high, medium, low or info, found {s:?}"))
 }
 
 fn parse_date(s: &str) -> Result<crate::time::Date, String> {

@@ -4,6 +4,7 @@ pub mod access;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod finding;
 pub mod graph;
 pub mod id;

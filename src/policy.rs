@@ -144,3 +144,151 @@ impl Analysis {
             .count() as u64
     }
 }
+
+/// A previous report.json: its findings' fingerprints, to mark findings new or unchanged.
+#[derive(Clone, Debug, Default)]
+pub struct Baseline {
+    pub fingerprints: std::collections::HashSet<String>,
+    /// `environment.id` (else `environment.organizationid`) of the report.
+    pub environment: Option<String>,
+    pub schema_version: u64,
+}
+
+/// The identity of the environment a report is about (environment id, else organization id).
+pub fn report_environment(report: &serde_json::Value) -> Option<String> {
+    let env = &report["environment"];
+    env["id"]
+        .as_str()
+        .or_else(|| env["organizationid"].as_str())
+        .map(str::to_ascii_lowercase)
+}
+
+impl Baseline {
+    pub fn load(path: &std::path::Path) -> Result<Baseline, String> {
+        let text = std::fs::read(path).map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: the baseline is not a report.json: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        let schema_version = v["schema_version"]
+            .as_u64()
+            .ok_or_else(|| format!("{}: no schema_version: not a dvposture report.json", path.display()))?;
+        let fingerprints = v["findings"]
+            .as_array()
+            .ok_or_else(|| format!("{}: no findings list: not a dvposture report.json", path.display()))?
+            .iter()
+            .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+            .collect();
+        Ok(Baseline {
+            fingerprints,
+            environment: report_environment(&v),
+            schema_version,
+        })
+    }
+}
+
+impl Analysis {
+    /// Marks every finding that is not waived `new` or `unchanged` by fingerprint.
+    pub fn mark_against(&mut self, baseline: &Baseline) {
+        for j in &mut self.findings {
+            if j.status != FindingStatus::Waived {
+                j.status = if baseline.fingerprints.contains(&j.finding.fingerprint) {
+                    FindingStatus::Unchanged
+                } else {
+                    FindingStatus::New
+                };
+            }
+        }
+    }
+
+    pub fn new_findings(&self) -> u64 {
+        self.findings.iter().filter(|j| j.status == FindingStatus::New).count() as u64
+    }
+}
+
+/// What makes the gate fail (CLI.md, "Exit codes").
+#[derive(Clone, Debug, Default)]
+pub struct Gate {
+    pub fail_on: Option<Severity>,
+    /// Only findings new against the baseline count.
+    pub only_new: bool,
+    /// Rules that must have been evaluated (`None`: no requirement; an empty list is never built).
+    pub require_rules: Option<RequiredRules>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequiredRules {
+    All,
+    These(Vec<String>),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GateResult {
+    pub passed: bool,
+    pub fail_on: Option<Severity>,
+    pub only_new: bool,
+    /// Why it failed, one line each.
+    pub reasons: Vec<String>,
+}
+
+impl Gate {
+    pub fn is_set(&self) -> bool {
+        self.fail_on.is_some() || self.require_rules.is_some()
+    }
+
+    pub fn judge(&self, analysis: &Analysis) -> GateResult {
+        let mut reasons = Vec::new();
+        if let Some(threshold) = self.fail_on {
+            let counted: Vec<&Judged> = analysis
+                .findings
+                .iter()
+                .filter(|j| j.status != FindingStatus::Waived)
+                .filter(|j| !self.only_new || j.status == FindingStatus::New)
+                .filter(|j| j.finding.severity >= threshold)
+                .collect();
+            if !counted.is_empty() {
+                let mut by_rule: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+                for j in &counted {
+                    *by_rule.entry(j.finding.rule).or_default() += 1;
+                }
+                reasons.push(format!(
+                    "{} {}finding{} at {} or above: {}",
+                    counted.len(),
+                    if self.only_new { "new " } else { "" },
+                    if counted.len() == 1 { "" } else { "s" },
+                    threshold.name(),
+                    by_rule
+                        .iter()
+                        .map(|(r, n)| format!("{r} ({n})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        if let Some(required) = &self.require_rules {
+            let missing: Vec<String> = analysis
+                .rules
+                .iter()
+                .filter(|r| match required {
+                    RequiredRules::All => true,
+                    RequiredRules::These(ids) => ids.iter().any(|id| id == r.id),
+                })
+                .filter(|r| matches!(r.status, RuleStatus::NotEvaluated | RuleStatus::Disabled))
+                .map(|r| format!("{} ({})", r.id, r.reason.clone().unwrap_or_default()))
+                .collect();
+            if !missing.is_empty() {
+                reasons.push(format!("required rules not evaluated: {}", missing.join("; ")));
+            }
+        }
+        GateResult {
+            passed: reasons.is_empty(),
+            fail_on: self.fail_on,
+            only_new: self.only_new,
+            reasons,
+        }
+    }
+}

@@ -9,7 +9,7 @@ use crate::access::Engine;
 use crate::finding::{Confidence, Severity, Subject};
 use crate::ingest::{Export, TableInput};
 use crate::model::{DanglingReference, PrincipalKind, Tenant};
-use crate::policy::{Analysis, AppliedWaiver, FindingStatus, WaiverNote, SCORE_FORMULA};
+use crate::policy::{Analysis, AppliedWaiver, FindingStatus, GateResult, WaiverNote, SCORE_FORMULA};
 use crate::rules::RuleStatus;
 use crate::time::{Date, Timestamp};
 
@@ -28,6 +28,9 @@ pub struct Report<'a> {
     pub rules: Vec<RuleWire>,
     pub findings: Vec<FindingWire<'a>>,
     pub waivers: WaiversWire<'a>,
+    /// The gate's verdict, when `--fail-on` or `--require-rules` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<&'a GateResult>,
     pub inventory: Inventory,
     /// Rows that refer to ids the export does not hold (data quality).
     pub dangling_references: &'a [DanglingReference],
@@ -269,6 +272,7 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, analysis: &'a Analysis, ct
             expired: &analysis.expired_waivers,
             unmatched: &analysis.unmatched_waivers,
         },
+        gate: None,
         inventory: inventory(t, engine),
         dangling_references: &t.dangling,
         ignored_files: &export.ignored_files,

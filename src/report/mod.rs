@@ -1,6 +1,8 @@
 //! Reports: they render what the analysis decided; they never decide.
 
+pub mod csv;
 pub mod json;
+pub mod markdown;
 mod write;
 
 pub use write::write_atomically;

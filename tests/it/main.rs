@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod config;
 mod fixtures;
+mod gate;
 mod ingest_bad_input;
 mod ingest_formats;
 mod rules;

@@ -9,5 +9,6 @@ mod fixtures;
 mod gate;
 mod ingest_bad_input;
 mod ingest_formats;
+mod reports;
 mod rules;
 mod tenant;

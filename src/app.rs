@@ -334,47 +334,216 @@ fn access(args: &AccessArgs, quiet: bool) -> Result<i32> {
         return Ok(EXIT_ERROR);
     };
     let t = &export.tenant;
-    let candidates: Vec<Candidate> = t
-        .users
-        .iter()
-        .map(|u| Candidate {
-            id: u.id.0,
-            names: u
-                .domain_name
-                .iter()
-                .chain(u.full_name.iter())
-                .chain(u.email.iter())
-                .cloned()
-                .collect(),
-            label: match (&u.domain_name, &u.full_name) {
-                (Some(d), Some(f)) => format!("{d} ({f}, {})", u.id),
-                _ => format!("{} ({})", u.display_name(), u.id),
-            },
-        })
-        .collect();
-    let user = match lookup::find("user", &args.user, &candidates) {
-        Ok(u) => u,
-        Err(e) => {
-            progress.finish();
-            eprintln!("error: {e}");
-            return Ok(EXIT_ERROR);
-        }
-    };
-    progress.step("computing effective access");
-    let engine = Engine::build(t);
-    let shares = args.shares.then(|| ShareIndex::build(&engine));
-    let hierarchy = Hierarchy::build(t);
-    let explained = engine.explain_user(user, args.table.as_deref(), shares.as_ref(), hierarchy.as_ref());
-    progress.finish();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &explained)?;
-        writeln!(out)?;
-    } else {
-        print_user(&mut out, &engine, &explained, args.all)?;
+    let fail = |progress: &Progress, e: lookup::LookupError| {
+        progress.finish();
+        eprintln!("error: {e}");
+        Ok(EXIT_ERROR)
+    };
+    if let Some(query) = &args.user {
+        let candidates: Vec<Candidate> = t
+            .users
+            .iter()
+            .map(|u| Candidate {
+                id: u.id.0,
+                names: u
+                    .domain_name
+                    .iter()
+                    .chain(u.full_name.iter())
+                    .chain(u.email.iter())
+                    .cloned()
+                    .collect(),
+                label: match (&u.domain_name, &u.full_name) {
+                    (Some(d), Some(f)) => format!("{d} ({f}, {})", u.id),
+                    _ => format!("{} ({})", u.display_name(), u.id),
+                },
+            })
+            .collect();
+        let user = match lookup::find("user", query, &candidates) {
+            Ok(u) => u,
+            Err(e) => return fail(&progress, e),
+        };
+        progress.step("computing effective access");
+        let engine = Engine::build_scoped(
+            t,
+            &crate::access::Scope {
+                users: Some(vec![user]),
+                privileges: None,
+            },
+        );
+        let shares = args.shares.then(|| ShareIndex::build(&engine));
+        let hierarchy = Hierarchy::build(t);
+        let explained = engine.explain_user(user, args.table.as_deref(), shares.as_ref(), hierarchy.as_ref());
+        progress.finish();
+        if args.json {
+            serde_json::to_writer_pretty(&mut out, &explained)?;
+            writeln!(out)?;
+        } else {
+            print_user(&mut out, &engine, &explained, args.all)?;
+        }
+        return Ok(EXIT_OK);
     }
-    Ok(EXIT_OK)
+    if args.privilege.is_some() || args.table.is_some() {
+        let catalog = crate::access::catalog::build(t).0;
+        let (question, wanted): (String, Vec<u32>) = if let Some(query) = &args.privilege {
+            let candidates: Vec<Candidate> = t
+                .privileges
+                .iter()
+                .map(|p| Candidate {
+                    id: p.id.0,
+                    names: vec![p.name.clone()],
+                    label: p.name.clone(),
+                })
+                .collect();
+            match lookup::find("privilege", query, &candidates) {
+                Ok(p) => (format!("Who holds {}", t.privileges[p].name), vec![p as u32]),
+                Err(e) => return fail(&progress, e),
+            }
+        } else {
+            let table = args.table.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
+            let wanted: Vec<u32> = (0..catalog.len() as u32)
+                .filter(|&p| {
+                    catalog[p as usize].covers(&table)
+                        && args.right.is_none_or(|r| catalog[p as usize].right == Some(r))
+                })
+                .collect();
+            if wanted.is_empty() {
+                let mut tables: Vec<&str> = catalog
+                    .iter()
+                    .flat_map(|c| c.tables.iter().map(String::as_str))
+                    .collect();
+                tables.sort_unstable();
+                tables.dedup();
+                let candidates: Vec<Candidate> = tables
+                    .iter()
+                    .map(|n| Candidate {
+                        id: crate::id::Guid(0),
+                        names: vec![n.to_string()],
+                        label: n.to_string(),
+                    })
+                    .collect();
+                let e = lookup::find("table", &table, &candidates)
+                    .err()
+                    .unwrap_or(lookup::LookupError::Unknown {
+                        what: "privilege",
+                        query: format!("{} on {table}", args.right.map_or("any right", |r| r.name())),
+                        candidates: Vec::new(),
+                    });
+                return fail(&progress, e);
+            }
+            let right = args
+                .right
+                .map_or_else(|| "any right".to_string(), |r| r.name().to_string());
+            (format!("Who holds {right} on {table}"), wanted)
+        };
+        progress.step("computing effective access");
+        let scope = crate::access::Scope {
+            users: None,
+            privileges: Some(wanted.iter().copied().collect()),
+        };
+        let engine = Engine::build_scoped(t, &scope);
+        let answer = engine.who_holds(question, &wanted, args.min_depth);
+        progress.finish();
+        if args.json {
+            serde_json::to_writer_pretty(&mut out, &answer)?;
+            writeln!(out)?;
+        } else {
+            crate::access::reverse::print_who_can(&mut out, &answer, args.all)?;
+        }
+        return Ok(EXIT_OK);
+    }
+    if let Some(query) = &args.role {
+        // A role is found by its name or the id of the role or any copy; the answer is about its root.
+        let roots: Vec<&crate::model::Role> = t.roles.iter().filter(|r| t.privilege_source(r) == r.id).collect();
+        let candidates: Vec<Candidate> = t
+            .roles
+            .iter()
+            .map(|r| Candidate {
+                id: r.id.0,
+                names: vec![r.name.clone()],
+                label: format!("{} ({})", r.name, t.privilege_source(r)),
+            })
+            .collect();
+        let found = match lookup::find("role", query, &candidates) {
+            Ok(i) => Some(i),
+            // Copies share their root's name: a name is ambiguous only among root roles.
+            Err(lookup::LookupError::Ambiguous { .. }) => {
+                let matching: Vec<&&crate::model::Role> = roots
+                    .iter()
+                    .filter(|r| r.name.eq_ignore_ascii_case(query.trim()))
+                    .collect();
+                if matching.len() == 1 {
+                    t.index.roles.get(&matching[0].id).copied()
+                } else {
+                    let mut c: Vec<String> = matching.iter().map(|r| format!("{} ({})", r.name, r.id)).collect();
+                    c.sort();
+                    return fail(
+                        &progress,
+                        lookup::LookupError::Ambiguous {
+                            what: "role",
+                            query: query.clone(),
+                            candidates: c,
+                        },
+                    );
+                }
+            }
+            Err(e) => return fail(&progress, e),
+        };
+        let role = &t.roles[found.unwrap_or_default()];
+        let root = t.role(t.privilege_source(role)).unwrap_or(role);
+        progress.step("computing effective access");
+        let engine = Engine::build_scoped(
+            t,
+            &crate::access::Scope {
+                users: Some(Vec::new()),
+                privileges: Some(Default::default()),
+            },
+        );
+        let report = engine.role_report(root);
+        progress.finish();
+        if args.json {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        } else {
+            crate::access::reverse::print_role(&mut out, &report, args.all)?;
+        }
+        return Ok(EXIT_OK);
+    }
+    if let Some(query) = &args.team {
+        let candidates: Vec<Candidate> = t
+            .teams
+            .iter()
+            .map(|x| Candidate {
+                id: x.id.0,
+                names: vec![x.name.clone()],
+                label: format!("{} ({})", x.name, x.id),
+            })
+            .collect();
+        let team = match lookup::find("team", query, &candidates) {
+            Ok(i) => &t.teams[i],
+            Err(e) => return fail(&progress, e),
+        };
+        let engine = Engine::build_scoped(
+            t,
+            &crate::access::Scope {
+                users: Some(Vec::new()),
+                privileges: Some(Default::default()),
+            },
+        );
+        let report = engine.team_report(team);
+        progress.finish();
+        if args.json {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        } else {
+            crate::access::reverse::print_team(&mut out, &report, args.all)?;
+        }
+        return Ok(EXIT_OK);
+    }
+    progress.finish();
+    eprintln!("error: ask a question: --user, --privilege, --table, --role or --team");
+    Ok(EXIT_ERROR)
 }
 
 fn validate(args: &ValidateArgs, quiet: bool) -> Result<i32> {

@@ -103,16 +103,34 @@ pub enum RulesCommand {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("question").required(true).multiple(true).args(["user", "privilege", "table", "role", "team"])))]
 pub struct AccessArgs {
     /// The export directory.
     pub export_dir: PathBuf,
-    /// The user: a systemuserid, a UPN (domainname) or a full name.
-    #[arg(long)]
-    pub user: String,
-    /// Only the privileges on this table (logical name).
+    /// What a user can do: a systemuserid, a UPN (domainname), an e-mail or a full name.
+    #[arg(long, conflicts_with_all = ["privilege", "role", "team"])]
+    pub user: Option<String>,
+    /// Who holds a privilege, e.g. prvDeleteAccount.
+    #[arg(long, conflicts_with_all = ["role", "team", "table"])]
+    pub privilege: Option<String>,
+    /// With --user: only this table. Alone: who holds a right on this table (logical name).
     #[arg(long)]
     pub table: Option<String>,
-    /// Also read the record shares and show what is shared with the user, and what of it they cannot use.
+    /// With --table: only this right (Create, Read, Write, Delete, Append, AppendTo, Assign, Share).
+    #[arg(long, requires = "table", value_parser = parse_right)]
+    pub right: Option<crate::model::Right>,
+    /// Who holds a role (name or the id of the role or of one of its copies), and what it grants.
+    #[arg(long, conflicts_with_all = ["team", "table"])]
+    pub role: Option<String>,
+    /// Who is in a team (name or id), and what it grants.
+    #[arg(long, conflicts_with = "table")]
+    pub team: Option<String>,
+    /// With --privilege or --table: only at this depth or broader (Basic, Local, Deep, Global, or the admin UI's
+    /// User, Business Unit, Parent: Child Business Units, Organization).
+    #[arg(long, value_parser = parse_depth, default_value = "Basic")]
+    pub min_depth: crate::model::Depth,
+    /// With --user: also read the record shares, and show what is shared with the user and what of it they
+    /// cannot use.
     #[arg(long)]
     pub shares: bool,
     /// Show every entry of long lists.
@@ -121,6 +139,20 @@ pub struct AccessArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_depth(s: &str) -> Result<crate::model::Depth, String> {
+    crate::model::Depth::from_label(s)
+        .ok_or_else(|| format!("expected Basic, Local, Deep or Global (or User, Business Unit, Parent: Child Business Units, Organization), found {s:?}"))
+}
+
+fn parse_right(s: &str) -> Result<crate::model::Right, String> {
+    crate::model::Right::ALL
+        .into_iter()
+        .find(|r| r.name().eq_ignore_ascii_case(s.trim()))
+        .ok_or_else(|| {
+            format!("expected one of Create, Read, Write, Delete, Append, AppendTo, Assign, Share, found {s:?}")
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod fieldsec;
 pub mod hierarchy;
 pub mod lookup;
+pub mod reverse;
 pub mod shares;
 
 use std::collections::HashMap;
@@ -103,6 +104,15 @@ impl GrantSet {
     }
 }
 
+/// What an engine computes: everything by default; a query narrows it to some users or some privileges.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Compute only the grant sets of these users (indices into `tenant.users`).
+    pub users: Option<Vec<usize>>,
+    /// Compute only these privileges (indices into `tenant.privileges`).
+    pub privileges: Option<std::collections::HashSet<u32>>,
+}
+
 /// Effective access for a whole tenant.
 pub struct Engine<'t> {
     pub tenant: &'t Tenant,
@@ -134,6 +144,12 @@ pub fn escape_path_name(name: &str) -> String {
 
 impl<'t> Engine<'t> {
     pub fn build(tenant: &'t Tenant) -> Engine<'t> {
+        Engine::build_scoped(tenant, &Scope::default())
+    }
+
+    /// Groups every user into grant sets, but computes the held privileges only of the grant sets and the
+    /// privileges in scope (the `access` queries answer one question; the reports need everything).
+    pub fn build_scoped(tenant: &'t Tenant, scope: &Scope) -> Engine<'t> {
         let tree = BusinessUnitTree::build(tenant);
         let (catalog, catalog_problems) = catalog::build(tenant);
 
@@ -256,16 +272,43 @@ impl<'t> Engine<'t> {
             user_teams,
             team_users,
         };
+        let wanted: Option<std::collections::HashSet<u32>> = scope.users.as_ref().map(|users| {
+            users
+                .iter()
+                .filter_map(|&u| engine.user_grant_set.get(u).copied().flatten())
+                .collect()
+        });
         let grant_sets: Vec<GrantSet> = distinct
             .par_iter()
             .zip(counts.par_iter())
-            .map(|(key, &users)| engine.compute(key.0, key.1.clone(), users))
+            .enumerate()
+            .map(|(i, (key, &users))| {
+                if wanted.as_ref().is_some_and(|w| !w.contains(&(i as u32))) {
+                    // Out of scope: the grouping is kept, the privileges are not computed.
+                    return GrantSet {
+                        access_mode: key.0,
+                        assignments: key.1.clone(),
+                        held: Vec::new(),
+                        grants: Vec::new(),
+                        privileged: Vec::new(),
+                        only_team_privileges: false,
+                        users,
+                    };
+                }
+                engine.compute(key.0, key.1.clone(), users, scope.privileges.as_ref())
+            })
             .collect();
         engine.grant_sets = grant_sets;
         engine
     }
 
-    fn compute(&self, access_mode: AccessMode, assignments: Vec<Assignment>, users: u32) -> GrantSet {
+    fn compute(
+        &self,
+        access_mode: AccessMode,
+        assignments: Vec<Assignment>,
+        users: u32,
+        privileges: Option<&std::collections::HashSet<u32>>,
+    ) -> GrantSet {
         let t = self.tenant;
         let mut pairs: Vec<(u32, Grant)> = Vec::new();
         let mut only_team_privileges = !assignments.is_empty();
@@ -276,6 +319,9 @@ impl<'t> Engine<'t> {
                 only_team_privileges = false;
             }
             for &(p, depth) in &self.role_privileges[a.role as usize] {
+                if privileges.is_some_and(|only| !only.contains(&p)) {
+                    continue;
+                }
                 let info = &self.catalog[p as usize];
                 if a.team.is_some() && info.name == IMPERSONATION {
                     continue;

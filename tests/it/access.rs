@@ -26,7 +26,7 @@ impl Rng {
 
 const NAMES: [&str; 6] = ["Sales", "Ops; EMEA", "A>B", "back\\slash", "=cmd", "Plain"];
 
-fn random_tenant(seed: u64) -> Tenant {
+pub fn random_tenant(seed: u64) -> Tenant {
     let mut g = Rng(seed);
     let mut t = Tenant {
         privileges: catalog(),

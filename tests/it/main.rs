@@ -2,6 +2,7 @@
 
 mod access;
 mod access_naive;
+mod access_reverse;
 mod cli;
 mod common;
 mod config;

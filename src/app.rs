@@ -330,6 +330,22 @@ fn access(args: &AccessArgs, quiet: bool) -> Result<i32> {
     if !args.shares {
         options.skip.insert("principalobjectaccessset");
     }
+    if args.user.is_none() {
+        // "Who can" questions need principals, roles and privileges only.
+        for table in [
+            "fieldsecurityprofiles",
+            "fieldpermissions",
+            "systemuserprofilescollection",
+            "teamprofilescollection",
+            "positions",
+            "customerinsights",
+            "environment",
+            "organizations",
+            "attributedefinitions",
+        ] {
+            options.skip.insert(table);
+        }
+    }
     let Some(export) = load_usable(&args.export_dir, &options, &progress)? else {
         return Ok(EXIT_ERROR);
     };

@@ -122,6 +122,14 @@ fn load_usable(dir: &Path, options: &LoadOptions, progress: &Progress) -> Result
     Ok(None)
 }
 
+/// The export directory's own name (`contoso` for `samples/contoso`; for `.`, the current directory's).
+fn export_dir_name(dir: &std::path::Path) -> String {
+    let named = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    named(dir)
+        .or_else(|| dir.canonicalize().ok().as_deref().and_then(named))
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
 fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     if args.only_new && args.baseline.is_none() {
         eprintln!("error: --only-new needs --baseline (the report the findings are new against)");
@@ -251,6 +259,13 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     if wants(ReportFormat::Json) {
         write("report.json", &mut |w| {
             serde_json::to_writer_pretty(&mut *w, &report)?;
+            w.write_all(b"\n")
+        })?;
+    }
+    if wants(ReportFormat::Sarif) {
+        let sarif = report::sarif::render(&analysis, &report, &export_dir_name(&args.export_dir));
+        write("report.sarif", &mut |w| {
+            serde_json::to_writer_pretty(&mut *w, &sarif)?;
             w.write_all(b"\n")
         })?;
     }

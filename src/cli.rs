@@ -43,7 +43,7 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value = "posture-report")]
     pub out: PathBuf,
     /// Which reports to write (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "json,md,csv")]
+    #[arg(long, value_delimiter = ',', default_value = "json,sarif,md,csv")]
     pub format: Vec<ReportFormat>,
     /// The date that key ages and waiver expiry are judged at (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_parser = parse_date)]
@@ -161,6 +161,8 @@ pub enum ReportFormat {
     Json,
     /// summary.md: a short summary for a pull-request comment or a CI job summary
     Md,
+    /// report.sarif: SARIF 2.1.0 for GitHub code scanning (at most 5,000 results, the most severe first)
+    Sarif,
     /// findings.csv and access-review.csv
     Csv,
     /// effective-access.csv: one row per enabled user and privilege (large: opt-in)

@@ -3,6 +3,7 @@
 pub mod csv;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 mod write;
 
 pub use write::write_atomically;

@@ -12,4 +12,6 @@ mod ingest_bad_input;
 mod ingest_formats;
 mod reports;
 mod rules;
+mod sarif;
+mod schema;
 mod tenant;

@@ -226,67 +226,134 @@ fn keep<T: Default>(log: &TableLog, value: T) -> T {
     }
 }
 
+/// Reads one table with its reader, unless it has no file or comes in two formats.
+fn read_one<T: Default>(
+    tables: &BTreeMap<&'static str, Vec<SourceFile>>,
+    log: &mut TableLog,
+    read: impl FnOnce(&[SourceFile], &mut TableLog) -> T,
+) -> T {
+    let files = files_of(tables, log.table);
+    if files.is_empty() || log.fatal.iter().any(|p| p.message.contains("more than one format")) {
+        return T::default();
+    }
+    let v = read(files, &mut *log);
+    keep(log, v)
+}
+
+/// Reads every table but audits and shares, in three parallel groups (users; teams and the big intersect
+/// tables; the rest).
 fn read_small_tables(
     tables: &BTreeMap<&'static str, Vec<SourceFile>>,
     logs: &mut BTreeMap<&'static str, TableLog>,
 ) -> RawTables {
     use tables::{metadata, principals, security, settings};
-    let mut raw = RawTables::default();
-    macro_rules! read {
-        ($table:literal, $f:expr) => {{
-            let log = logs.get_mut($table).expect("every table has a log");
-            let files = files_of(tables, $table);
-            if files.is_empty() || log.fatal.iter().any(|p| p.message.contains("more than one format")) {
-                Default::default()
-            } else {
-                let v = $f(files, &mut *log);
-                keep(log, v)
-            }
-        }};
+    let mut take = |t: &'static str| logs.remove(t).unwrap_or_else(|| TableLog::new(t));
+    let mut users_log = take("systemusers");
+    let (mut teams_log, mut members_log, mut user_roles_log) = (
+        take("teams"),
+        take("teammemberships"),
+        take("systemuserrolescollection"),
+    );
+    let mut rest: BTreeMap<&'static str, TableLog> = TABLES
+        .iter()
+        .filter(|t| {
+            !matches!(
+                **t,
+                "systemusers"
+                    | "teams"
+                    | "teammemberships"
+                    | "systemuserrolescollection"
+                    | "audits"
+                    | "principalobjectaccessset"
+            )
+        })
+        .map(|&t| (t, take(t)))
+        .collect();
+    let (users, ((teams, team_members, user_roles), raw)) = rayon::join(
+        || read_one(tables, &mut users_log, principals::users),
+        || {
+            rayon::join(
+                || {
+                    (
+                        read_one(tables, &mut teams_log, principals::teams),
+                        read_one(tables, &mut members_log, principals::team_memberships),
+                        read_one(tables, &mut user_roles_log, security::user_roles),
+                    )
+                },
+                || {
+                    let mut raw = RawTables::default();
+                    let mut one = |t: &'static str| rest.remove(t).unwrap_or_else(|| TableLog::new(t));
+                    let mut done = Vec::new();
+                    macro_rules! read {
+                        ($table:literal, $f:expr) => {{
+                            let mut log = one($table);
+                            let v = read_one(tables, &mut log, $f);
+                            done.push(log);
+                            v
+                        }};
+                    }
+                    raw.organization = read!("organizations", settings::organizations);
+                    raw.environment = read!("environment", settings::environment);
+                    raw.customer_insights = read!("customerinsights", settings::customer_insights);
+                    raw.business_units = read!("businessunits", principals::business_units);
+                    let roles: security::RolesOutput = read!("roles", security::roles);
+                    raw.roles = roles.roles;
+                    raw.roles_have_template_column = roles.has_template_column;
+                    raw.expanded_user_roles = roles.expanded_users;
+                    raw.expanded_team_roles = roles.expanded_teams;
+                    if roles.users_expanded {
+                        raw.sources.insert("systemuserrolescollection");
+                    }
+                    if roles.teams_expanded {
+                        raw.sources.insert("teamrolescollection");
+                    }
+                    raw.positions = read!("positions", principals::positions);
+                    raw.privileges = read!("privileges", security::privileges);
+                    raw.privilege_tables = read!("privilegeobjecttypecodesset", security::privilege_tables);
+                    let rp: Option<security::RolePrivilegesOutput> =
+                        read!("roleprivilegescollection", |f, l| Some(security::role_privileges(f, l)));
+                    if let Some(rp) = rp {
+                        raw.role_privileges = rp.rows;
+                        raw.record_filter_privileges = rp.record_filter_rows;
+                    }
+                    raw.team_roles = read!("teamrolescollection", security::team_roles);
+                    raw.field_security_profiles = read!("fieldsecurityprofiles", security::field_security_profiles);
+                    raw.field_permissions = read!("fieldpermissions", security::field_permissions);
+                    raw.user_profiles = read!("systemuserprofilescollection", security::user_profiles);
+                    raw.team_profiles = read!("teamprofilescollection", security::team_profiles);
+                    raw.entities = read!("entitydefinitions", metadata::entity_definitions);
+                    raw.attribute_definitions = read!("attributedefinitions", metadata::attribute_definitions);
+                    (raw, done)
+                },
+            )
+        },
+    );
+    let (raw_rest, done) = raw;
+    let mut raw = raw_rest;
+    for log in done
+        .into_iter()
+        .chain([users_log, teams_log, members_log, user_roles_log])
+    {
+        logs.insert(log.table, log);
     }
-    raw.organization = read!("organizations", settings::organizations);
-    raw.environment = read!("environment", settings::environment);
-    raw.customer_insights = read!("customerinsights", settings::customer_insights);
-    raw.business_units = read!("businessunits", principals::business_units);
-    let users: principals::UsersOutput = read!("systemusers", principals::users);
-    let teams: principals::TeamsOutput = read!("teams", principals::teams);
-    let roles: security::RolesOutput = read!("roles", security::roles);
+    let users: principals::UsersOutput = users;
+    let teams: principals::TeamsOutput = teams;
     raw.users = users.users;
-    raw.expanded_user_roles = users.expanded_roles;
+    raw.expanded_user_roles.extend(users.expanded_roles);
     raw.expanded_team_members = users.expanded_teams.into_iter().map(|(u, t)| (t, u)).collect();
     raw.teams = teams.teams;
     raw.expanded_team_members.extend(teams.expanded_members);
-    raw.expanded_team_roles = teams.expanded_roles;
-    raw.roles = roles.roles;
-    raw.roles_have_template_column = roles.has_template_column;
-    raw.expanded_user_roles.extend(roles.expanded_users);
-    raw.expanded_team_roles.extend(roles.expanded_teams);
-    if users.roles_expanded || roles.users_expanded {
+    raw.expanded_team_roles.extend(teams.expanded_roles);
+    if users.roles_expanded {
         raw.sources.insert("systemuserrolescollection");
     }
     if users.teams_expanded || teams.members_expanded {
         raw.sources.insert("teammemberships");
     }
-    if teams.roles_expanded || roles.teams_expanded {
+    if teams.roles_expanded {
         raw.sources.insert("teamrolescollection");
     }
-    raw.team_members = read!("teammemberships", principals::team_memberships);
-    raw.positions = read!("positions", principals::positions);
-    raw.privileges = read!("privileges", security::privileges);
-    raw.privilege_tables = read!("privilegeobjecttypecodesset", security::privilege_tables);
-    let rp: Option<security::RolePrivilegesOutput> =
-        read!("roleprivilegescollection", |f, l| Some(security::role_privileges(f, l)));
-    if let Some(rp) = rp {
-        raw.role_privileges = rp.rows;
-        raw.record_filter_privileges = rp.record_filter_rows;
-    }
-    raw.user_roles = read!("systemuserrolescollection", security::user_roles);
-    raw.team_roles = read!("teamrolescollection", security::team_roles);
-    raw.field_security_profiles = read!("fieldsecurityprofiles", security::field_security_profiles);
-    raw.field_permissions = read!("fieldpermissions", security::field_permissions);
-    raw.user_profiles = read!("systemuserprofilescollection", security::user_profiles);
-    raw.team_profiles = read!("teamprofilescollection", security::team_profiles);
-    raw.entities = read!("entitydefinitions", metadata::entity_definitions);
-    raw.attribute_definitions = read!("attributedefinitions", metadata::attribute_definitions);
+    raw.team_members = team_members;
+    raw.user_roles = user_roles;
     raw
 }

@@ -262,6 +262,12 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
             w.write_all(b"\n")
         })?;
     }
+    if wants(ReportFormat::Html) {
+        progress.step("rendering report.html");
+        let extras = report::html::extras(&export, &engine);
+        let page = report::html::render(&report, &extras)?;
+        write("report.html", &mut |w| w.write_all(page.as_bytes()))?;
+    }
     if wants(ReportFormat::Sarif) {
         let sarif = report::sarif::render(&analysis, &report, &export_dir_name(&args.export_dir));
         write("report.sarif", &mut |w| {

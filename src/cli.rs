@@ -43,7 +43,7 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value = "posture-report")]
     pub out: PathBuf,
     /// Which reports to write (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "json,sarif,md,csv")]
+    #[arg(long, value_delimiter = ',', default_value = "json,html,sarif,md,csv")]
     pub format: Vec<ReportFormat>,
     /// The date that key ages and waiver expiry are judged at (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_parser = parse_date)]
@@ -159,6 +159,8 @@ fn parse_right(s: &str) -> Result<crate::model::Right, String> {
 pub enum ReportFormat {
     /// report.json
     Json,
+    /// report.html: the review page (summary, charts, the most severe findings, privileged users, inputs)
+    Html,
     /// summary.md: a short summary for a pull-request comment or a CI job summary
     Md,
     /// report.sarif: SARIF 2.1.0 for GitHub code scanning (at most 5,000 results, the most severe first)

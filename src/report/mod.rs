@@ -1,6 +1,8 @@
 //! Reports: they render what the analysis decided; they never decide.
 
+pub mod charts;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;

@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod fixtures;
 mod gate;
+mod html;
 mod ingest_bad_input;
 mod ingest_formats;
 mod reports;

@@ -105,6 +105,66 @@ pub struct HtmlExtras {
     pub audit_by_day: Vec<(i64, u64)>,
     /// Why each privileged user is privileged, by user id (short sentences).
     pub privileged_reasons: HashMap<String, Vec<String>>,
+    /// "Who can": the high-risk privileges (ACCESS-MODEL.md's privileged list, and Delete, Share and Assign at
+    /// Global on every table) with how many enabled users hold them and the first holders.
+    pub who_can: Vec<WhoCanRow>,
+}
+
+/// One high-risk privilege and its holders.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WhoCanRow {
+    pub privilege: String,
+    pub tables: String,
+    pub depth: &'static str,
+    pub users: usize,
+    pub only_through_teams: usize,
+    /// The first holders by name, with the path of each.
+    pub top: Vec<(String, String)>,
+    /// Holders not listed.
+    pub more: usize,
+}
+
+/// How many high-risk privileges the page lists (the most held first), and holders per privilege.
+pub const MAX_WHO_CAN_ROWS: usize = 40;
+pub const MAX_WHO_CAN_HOLDERS: usize = 5;
+
+fn who_can(engine: &Engine) -> Vec<WhoCanRow> {
+    use crate::access::PRIVILEGED_MISCELLANEOUS;
+    use crate::model::{Depth, Right};
+    let mut rows: Vec<WhoCanRow> = Vec::new();
+    for (p, info) in engine.catalog.iter().enumerate() {
+        let min = if PRIVILEGED_MISCELLANEOUS
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(&info.name))
+        {
+            Depth::Basic
+        } else if matches!(info.right, Some(Right::Delete | Right::Share | Right::Assign)) {
+            Depth::Global
+        } else {
+            continue;
+        };
+        let w = engine.who_holds(String::new(), &[p as u32], min);
+        if w.users == 0 {
+            continue;
+        }
+        let mut holders: Vec<(String, String)> =
+            w.holders.into_iter().map(|h| (h.user.name, h.via.join("; "))).collect();
+        holders.sort();
+        holders.dedup_by(|a, b| a.0 == b.0);
+        holders.truncate(MAX_WHO_CAN_HOLDERS);
+        rows.push(WhoCanRow {
+            more: w.users.saturating_sub(holders.len()),
+            privilege: info.name.clone(),
+            tables: info.tables.join(", "),
+            depth: if min == Depth::Global { "Global" } else { "any depth" },
+            users: w.users,
+            only_through_teams: w.only_through_teams,
+            top: holders,
+        });
+    }
+    rows.sort_by(|a, b| b.users.cmp(&a.users).then_with(|| a.privilege.cmp(&b.privilege)));
+    rows.truncate(MAX_WHO_CAN_ROWS);
+    rows
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,6 +204,7 @@ pub fn extras(export: &Export, engine: &Engine) -> HtmlExtras {
     let t = &export.tenant;
     HtmlExtras {
         depth_by_table: depth_by_table(engine),
+        who_can: who_can(engine),
         business_units: business_unit_tree(export),
         business_units_total: t.business_units.len(),
         shares_by_principal: shares_by_principal(export),
@@ -723,6 +784,8 @@ struct Page {
     privileged_total: usize,
     privileged_total_text: String,
     max_privileged: usize,
+    who_can: Vec<WhoCanRow>,
+    max_who_can: usize,
     rules: Vec<RuleRow>,
     not_evaluated: Vec<RuleRow>,
     expired_waivers: Vec<WaiverRow>,
@@ -1225,6 +1288,8 @@ pub fn render(report: &Report, extras: &HtmlExtras) -> Result<String> {
         privileged_total,
         privileged_total_text: thousands(privileged_total as u64),
         max_privileged: MAX_PRIVILEGED_USERS_IN_PAGE,
+        who_can: extras.who_can.clone(),
+        max_who_can: MAX_WHO_CAN_ROWS,
         rules: rule_rows,
         not_evaluated,
         expired_waivers: report.waivers.expired.iter().map(waiver_row).collect(),

@@ -387,3 +387,49 @@ fn analyze_writes_report_html_with_format_html() {
     assert!(page.len() < MAX_PAGE_BYTES);
     assert!(page.contains("<title>Security posture: Contoso Production</title>"));
 }
+
+/// The "who can" section: the high-risk privileges with how many enabled users hold them and the first holders.
+#[test]
+fn the_page_says_who_can_do_the_high_risk_things() {
+    let out = tempfile::tempdir().unwrap();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/contoso");
+    let r = crate::common::dvposture(&[
+        "analyze",
+        sample,
+        "--out",
+        out.path().to_str().unwrap(),
+        "--format",
+        "html",
+        "--quiet",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let page = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    let start = page.find("id=\"who-can\"").expect("a who-can section");
+    let section = &page[start..start + page[start..].find("</section>").unwrap()];
+    // The same count as `access --privilege prvDeleteAccount --min-depth Global`.
+    let who = crate::common::dvposture(&[
+        "access",
+        sample,
+        "--privilege",
+        "prvDeleteAccount",
+        "--min-depth",
+        "Global",
+        "--json",
+    ]);
+    let users = serde_json::from_str::<serde_json::Value>(&who.stdout).unwrap()["users"]
+        .as_u64()
+        .unwrap();
+    let row = section
+        .split("<tr>")
+        .find(|r| r.contains("<code>prvDeleteAccount</code>"))
+        .expect("a row for prvDeleteAccount");
+    assert!(row.contains(&format!("<td class=\"num\">{users}</td>")), "{row}");
+    assert!(
+        row.contains("marek.dvorak@contoso.com") || row.contains("more"),
+        "{row}"
+    );
+    assert!(
+        section.contains("prvActOnBehalfOfAnotherUser"),
+        "impersonation is listed at any depth"
+    );
+}

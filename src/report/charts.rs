@@ -119,24 +119,9 @@ fn svg_sized(
     // The page sizes charts with CSS (the view box keeps the proportions).
     let attrs = format!(
         "<svg class=\"chart-svg\" role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"xMinYMin meet\" ",
-        escape_attribute(label)
+        super::html::escape(label)
     );
     Ok(buf.replacen("<svg ", &attrs, 1))
-}
-
-fn escape_attribute(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn legend(root: &DrawingArea<SVGBackend, Shift>, series: &[Series], x: i32, y: i32) -> Result<()> {

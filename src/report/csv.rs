@@ -124,6 +124,26 @@ pub fn write_access_review(out: &mut dyn Write, engine: &Engine) -> std::io::Res
             .map(|l| l.to_string())
             .unwrap_or_default();
         let privileged = if set.privileged.is_empty() { "no" } else { "yes" };
+        // One row: the user's columns, then the role path's.
+        let row = |path: String, role: String, role_bu: String, via: String, risky: String| {
+            let fields = vec![
+                bu.clone(),
+                manager.clone(),
+                user.id.to_string(),
+                user.display_name(),
+                user.full_name.clone().unwrap_or_default(),
+                user.access_mode.label().to_string(),
+                role,
+                role_bu,
+                via,
+                privileged.to_string(),
+                risky,
+                last.clone(),
+                String::new(),
+                String::new(),
+            ];
+            (bu.clone(), user.display_name(), path, fields)
+        };
         let mut paths: Vec<(String, usize)> = set
             .assignments
             .iter()
@@ -132,26 +152,12 @@ pub fn write_access_review(out: &mut dyn Write, engine: &Engine) -> std::io::Res
             .collect();
         paths.sort();
         if paths.is_empty() {
-            rows.push((
-                bu.clone(),
-                user.display_name(),
+            rows.push(row(
                 String::new(),
-                vec![
-                    bu.clone(),
-                    manager.clone(),
-                    user.id.to_string(),
-                    user.display_name(),
-                    user.full_name.clone().unwrap_or_default(),
-                    user.access_mode.label().to_string(),
-                    String::new(),
-                    String::new(),
-                    "no role".to_string(),
-                    privileged.to_string(),
-                    String::new(),
-                    last.clone(),
-                    String::new(),
-                    String::new(),
-                ],
+                String::new(),
+                String::new(),
+                "no role".to_string(),
+                String::new(),
             ));
             continue;
         }
@@ -170,26 +176,12 @@ pub fn write_access_review(out: &mut dyn Write, engine: &Engine) -> std::io::Res
                 None => "direct".to_string(),
                 Some(team) => format!("team:{}", t.teams[team as usize].name),
             };
-            rows.push((
-                bu.clone(),
-                user.display_name(),
+            rows.push(row(
                 path,
-                vec![
-                    bu.clone(),
-                    manager.clone(),
-                    user.id.to_string(),
-                    user.display_name(),
-                    user.full_name.clone().unwrap_or_default(),
-                    user.access_mode.label().to_string(),
-                    role.name.clone(),
-                    bu_name(role.business_unit),
-                    via,
-                    privileged.to_string(),
-                    risky_text,
-                    last.clone(),
-                    String::new(),
-                    String::new(),
-                ],
+                role.name.clone(),
+                bu_name(role.business_unit),
+                via,
+                risky_text,
             ));
         }
     }

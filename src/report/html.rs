@@ -443,8 +443,9 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// Escapes text for HTML (for the prose of rule metadata, which is turned into markup here).
-fn escape(text: &str) -> String {
+/// Escapes text for HTML text and attributes (for the prose of rule metadata, which is turned into markup
+/// here, and for the charts' SVG attributes).
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -1122,40 +1123,25 @@ pub fn render(report: &Report, extras: &HtmlExtras) -> Result<String> {
         })
         .collect();
 
-    let rule_rows: Vec<RuleRow> = report
-        .rules
-        .iter()
-        .map(|r| {
-            let (status, status_label) = status_name(&r.status);
-            RuleRow {
-                id: r.id,
-                title: r.title.clone(),
-                group_name: group_name(rules::meta(r.id).map_or("", |m| m.group.as_str())).to_string(),
-                severity: r.severity.name(),
-                status,
-                status_label,
-                findings_text: thousands(r.findings as u64),
-                reason: r.reason.clone().unwrap_or_default(),
-            }
-        })
-        .collect();
+    let rule_row = |r: &crate::report::json::RuleWire| {
+        let (status, status_label) = status_name(&r.status);
+        RuleRow {
+            id: r.id,
+            title: r.title.clone(),
+            group_name: group_name(rules::meta(r.id).map_or("", |m| m.group.as_str())).to_string(),
+            severity: r.severity.name(),
+            status,
+            status_label,
+            findings_text: thousands(r.findings as u64),
+            reason: r.reason.clone().unwrap_or_default(),
+        }
+    };
+    let rule_rows: Vec<RuleRow> = report.rules.iter().map(rule_row).collect();
     let not_evaluated: Vec<RuleRow> = report
         .rules
         .iter()
         .filter(|r| matches!(r.status, RuleStatus::NotEvaluated | RuleStatus::NotApplicable))
-        .map(|r| {
-            let (status, status_label) = status_name(&r.status);
-            RuleRow {
-                id: r.id,
-                title: r.title.clone(),
-                group_name: group_name(rules::meta(r.id).map_or("", |m| m.group.as_str())).to_string(),
-                severity: r.severity.name(),
-                status,
-                status_label,
-                findings_text: thousands(r.findings as u64),
-                reason: r.reason.clone().unwrap_or_default(),
-            }
-        })
+        .map(rule_row)
         .collect();
     let waiver_row = |w: &crate::policy::WaiverNote| WaiverRow {
         rule: w.rule.clone(),

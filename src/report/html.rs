@@ -131,37 +131,102 @@ pub const MAX_WHO_CAN_HOLDERS: usize = 5;
 fn who_can(engine: &Engine) -> Vec<WhoCanRow> {
     use crate::access::PRIVILEGED_MISCELLANEOUS;
     use crate::model::{Depth, Right};
-    let mut rows: Vec<WhoCanRow> = Vec::new();
-    for (p, info) in engine.catalog.iter().enumerate() {
-        let min = if PRIVILEGED_MISCELLANEOUS
-            .iter()
-            .any(|m| m.eq_ignore_ascii_case(&info.name))
-        {
-            Depth::Basic
-        } else if matches!(info.right, Some(Right::Delete | Right::Share | Right::Assign)) {
-            Depth::Global
-        } else {
-            continue;
-        };
-        let w = engine.who_holds(String::new(), &[p as u32], min);
-        if w.users == 0 {
+    let t = engine.tenant;
+    // The high-risk privileges and the depth from which they count.
+    let min_depth: HashMap<u32, Depth> = engine
+        .catalog
+        .iter()
+        .enumerate()
+        .filter_map(|(p, info)| {
+            if PRIVILEGED_MISCELLANEOUS
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&info.name))
+            {
+                Some((p as u32, Depth::Basic))
+            } else if matches!(info.right, Some(Right::Delete | Right::Share | Right::Assign)) {
+                Some((p as u32, Depth::Global))
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut users_of_set: Vec<Vec<u32>> = vec![Vec::new(); engine.grant_sets.len()];
+    for (u, s) in engine.user_grant_set.iter().enumerate() {
+        if let Some(s) = s {
+            users_of_set[*s as usize].push(u as u32);
+        }
+    }
+    // One pass over the grant sets: per privilege, the users, those only through teams, and the first holders
+    // by name (user, grant set, held index).
+    struct Acc {
+        users: usize,
+        only_teams: usize,
+        top: Vec<(String, u32, usize)>,
+    }
+    let mut acc: HashMap<u32, Acc> = HashMap::new();
+    for (s, set) in engine.grant_sets.iter().enumerate() {
+        if set.users == 0 {
             continue;
         }
-        let mut holders: Vec<(String, String)> =
-            w.holders.into_iter().map(|h| (h.user.name, h.via.join("; "))).collect();
-        holders.sort();
-        holders.dedup_by(|a, b| a.0 == b.0);
-        holders.truncate(MAX_WHO_CAN_HOLDERS);
-        rows.push(WhoCanRow {
-            more: w.users.saturating_sub(holders.len()),
-            privilege: info.name.clone(),
-            tables: info.tables.join(", "),
-            depth: if min == Depth::Global { "Global" } else { "any depth" },
-            users: w.users,
-            only_through_teams: w.only_through_teams,
-            top: holders,
-        });
+        for (hi, h) in set.held.iter().enumerate() {
+            let Some(&min) = min_depth.get(&h.privilege) else {
+                continue;
+            };
+            if h.depth < min {
+                continue;
+            }
+            let team_only = set
+                .grants(h)
+                .iter()
+                .filter(|g| g.depth >= min)
+                .all(|g| set.assignments[g.assignment as usize].team.is_some());
+            let a = acc.entry(h.privilege).or_insert(Acc {
+                users: 0,
+                only_teams: 0,
+                top: Vec::new(),
+            });
+            a.users += set.users as usize;
+            if team_only {
+                a.only_teams += set.users as usize;
+            }
+            for &u in &users_of_set[s] {
+                let name = t.users[u as usize].display_name();
+                if a.top.len() < MAX_WHO_CAN_HOLDERS || a.top.last().is_some_and(|l| name < l.0) {
+                    let at = a.top.partition_point(|x| x.0 <= name);
+                    a.top.insert(at, (name, s as u32, hi));
+                    a.top.truncate(MAX_WHO_CAN_HOLDERS);
+                }
+            }
+        }
     }
+    let mut rows: Vec<WhoCanRow> = acc
+        .into_iter()
+        .map(|(p, a)| {
+            let info = &engine.catalog[p as usize];
+            let top: Vec<(String, String)> = a
+                .top
+                .into_iter()
+                .map(|(name, s, hi)| {
+                    let set = &engine.grant_sets[s as usize];
+                    let h = &set.held[hi];
+                    (name, engine.via(set, h, &engine.business_units(set, h)).join("; "))
+                })
+                .collect();
+            WhoCanRow {
+                privilege: info.name.clone(),
+                tables: info.tables.join(", "),
+                depth: if min_depth[&p] == Depth::Global {
+                    "Global"
+                } else {
+                    "any depth"
+                },
+                users: a.users,
+                only_through_teams: a.only_teams,
+                more: a.users.saturating_sub(top.len()),
+                top,
+            }
+        })
+        .collect();
     rows.sort_by(|a, b| b.users.cmp(&a.users).then_with(|| a.privilege.cmp(&b.privilege)));
     rows.truncate(MAX_WHO_CAN_ROWS);
     rows

@@ -18,7 +18,7 @@ pub struct RuleOverride {
     pub thresholds: BTreeMap<String, toml::Value>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Waiver {
     pub rule: String,
     /// A subject id: the waiver covers that subject's findings of the rule.

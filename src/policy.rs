@@ -30,29 +30,8 @@ pub struct Judged {
     pub waiver: Option<AppliedWaiver>,
 }
 
-/// A waiver the report mentions: expired, or matching nothing.
-#[derive(Clone, Debug, Serialize)]
-pub struct WaiverNote {
-    pub rule: String,
-    pub subject: Option<String>,
-    pub fingerprint: Option<String>,
-    pub reason: String,
-    pub expires: Option<Date>,
-    pub line: u64,
-}
-
-impl From<&Waiver> for WaiverNote {
-    fn from(w: &Waiver) -> WaiverNote {
-        WaiverNote {
-            rule: w.rule.clone(),
-            subject: w.subject.clone(),
-            fingerprint: w.fingerprint.clone(),
-            reason: w.reason.clone(),
-            expires: w.expires,
-            line: w.line,
-        }
-    }
-}
+/// A waiver the report mentions: expired, or matching nothing (the config's waiver, as written).
+pub type WaiverNote = Waiver;
 
 #[derive(Clone, Debug)]
 pub struct Analysis {
@@ -117,12 +96,12 @@ pub fn apply(mut rules: Vec<RuleResult>, config: &Config, as_of: Date) -> Analys
     Analysis {
         rules,
         findings,
-        expired_waivers: expired.into_iter().map(WaiverNote::from).collect(),
+        expired_waivers: expired.into_iter().cloned().collect(),
         unmatched_waivers: active
             .iter()
             .zip(&used)
             .filter(|(_, u)| !**u)
-            .map(|(w, _)| WaiverNote::from(*w))
+            .map(|(w, _)| (*w).clone())
             .collect(),
         score: score.max(0) as u32,
     }

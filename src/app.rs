@@ -528,7 +528,7 @@ fn access(args: &AccessArgs, quiet: bool) -> Result<i32> {
             Err(e) => return fail(&progress, e),
         };
         let role = &t.roles[found.unwrap_or_default()];
-        let root = t.role(t.privilege_source(role)).unwrap_or(role);
+        let root = t.root_role(role);
         progress.step("computing effective access");
         let engine = Engine::build_scoped(
             t,

@@ -123,7 +123,7 @@ impl Engine<'_> {
         if let Some(set) = set {
             for a in &set.assignments {
                 let role = &t.roles[a.role as usize];
-                let source = t.role(t.privilege_source(role)).unwrap_or(role);
+                let source = t.root_role(role);
                 let team = a.team.map(|x| &t.teams[x as usize]);
                 roles.push(RolePath {
                     path: self.path(a),

@@ -46,7 +46,7 @@ impl Engine<'_> {
             s.privileged.iter().any(|r| matches!(r, PrivilegedReason::Role { .. }))
                 && s.assignments.iter().any(|a| {
                     let role = &t.roles[a.role as usize];
-                    let source = t.role(t.privilege_source(role)).unwrap_or(role);
+                    let source = t.root_role(role);
                     source.template == Some(SYSTEM_ADMINISTRATOR_TEMPLATE)
                         || (!t.roles_have_template_column && source.name.eq_ignore_ascii_case("System Administrator"))
                 })

@@ -314,7 +314,7 @@ impl<'t> Engine<'t> {
         let mut only_team_privileges = !assignments.is_empty();
         for (ai, a) in assignments.iter().enumerate() {
             let role = &t.roles[a.role as usize];
-            let source = t.role(t.privilege_source(role)).unwrap_or(role);
+            let source = t.root_role(role);
             if a.team.is_none() || source.inherited {
                 only_team_privileges = false;
             }
@@ -386,7 +386,7 @@ impl<'t> Engine<'t> {
         let mut reasons = Vec::new();
         for a in &set.assignments {
             let role = &t.roles[a.role as usize];
-            let source = t.role(t.privilege_source(role)).unwrap_or(role);
+            let source = t.root_role(role);
             let template = source.template.or(role.template);
             let by_template =
                 template.is_some_and(|g| g == SYSTEM_ADMINISTRATOR_TEMPLATE || g == SYSTEM_CUSTOMIZER_TEMPLATE);

@@ -578,6 +578,11 @@ impl Tenant {
         }
     }
 
+    /// The root role a role has its privileges (and `isinherited`, template) from: itself unless it is a copy.
+    pub fn root_role<'a>(&'a self, role: &'a Role) -> &'a Role {
+        self.role(self.privilege_source(role)).unwrap_or(role)
+    }
+
     pub fn privilege(&self, id: PrivilegeId) -> Option<&Privilege> {
         self.index.privileges.get(&id).map(|&i| &self.privileges[i])
     }

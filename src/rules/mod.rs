@@ -417,7 +417,7 @@ impl<'a> Context<'a> {
                 let role = &t.roles[a.role as usize];
                 HeldRole {
                     role,
-                    source: t.role(t.privilege_source(role)).unwrap_or(role),
+                    source: t.root_role(role),
                     team: a.team.map(|x| &t.teams[x as usize]),
                     path: self.engine.path(a),
                 }

@@ -88,7 +88,8 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
         source,
     })?;
     let mut tables = discovery.tables;
-    tables.retain(|t, _| !options.skip.contains(t));
+    let two_formats = discovery.two_formats;
+    tables.retain(|t, _| !options.skip.contains(t) && !two_formats.contains(t));
     let mut logs: BTreeMap<&'static str, TableLog> = TABLES.iter().map(|&t| (t, TableLog::new(t))).collect();
     for (table, problems) in discovery.problems {
         if let Some(log) = logs.get_mut(table) {
@@ -105,22 +106,15 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
         .map(|&t| (t, take(t)))
         .collect();
     let tables_ref = &tables;
-    let skip_fatal_table = |log: &TableLog| log.fatal.iter().any(|p| p.message.contains("more than one format"));
 
     let ((audit, shares), mut raw) = rayon::join(
         || {
             rayon::join(
                 || {
-                    if skip_fatal_table(&audit_log) {
-                        return (model::AuditSummary::default(), audit_log);
-                    }
                     let s = tables::audits::audits(files_of(tables_ref, "audits"), &mut audit_log);
                     (s, audit_log)
                 },
                 || {
-                    if skip_fatal_table(&share_log) {
-                        return (model::Shares::default(), share_log);
-                    }
                     let s = tables::shares::shares(files_of(tables_ref, "principalobjectaccessset"), &mut share_log);
                     (s, share_log)
                 },
@@ -149,7 +143,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
     // Required tables.
     for &table in REQUIRED {
         let log = logs.get_mut(table).expect("every table has a log");
-        if log.files.is_empty() {
+        if log.files.is_empty() && !two_formats.contains(table) {
             log.push(Problem::file_level(
                 table,
                 ProblemKind::Fatal,
@@ -219,21 +213,21 @@ fn file_order(files: &[String], file: &str) -> usize {
 
 /// Drops what a table's reader collected when one of its files could not be read at all.
 fn keep<T: Default>(log: &TableLog, value: T) -> T {
-    if log.unreadable.is_some() || log.fatal.iter().any(|p| p.message.contains("more than one format")) {
+    if log.unreadable.is_some() {
         T::default()
     } else {
         value
     }
 }
 
-/// Reads one table with its reader, unless it has no file or comes in two formats.
+/// Reads one table with its reader, unless it has no file (or came in two formats: discovery left it out).
 fn read_one<T: Default>(
     tables: &BTreeMap<&'static str, Vec<SourceFile>>,
     log: &mut TableLog,
     read: impl FnOnce(&[SourceFile], &mut TableLog) -> T,
 ) -> T {
     let files = files_of(tables, log.table);
-    if files.is_empty() || log.fatal.iter().any(|p| p.message.contains("more than one format")) {
+    if files.is_empty() {
         return T::default();
     }
     let v = read(files, &mut *log);

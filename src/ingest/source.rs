@@ -80,6 +80,8 @@ pub struct Discovery {
     pub ignored: Vec<String>,
     /// Fatal (a table in two formats) and incomplete-export (page gaps) problems, by table.
     pub problems: BTreeMap<&'static str, Vec<Problem>>,
+    /// Tables that come in more than one format: fatal, and not read.
+    pub two_formats: std::collections::BTreeSet<&'static str>,
 }
 
 fn parse_name(name: &str) -> Option<(String, u32, Format, bool)> {
@@ -150,6 +152,7 @@ pub fn discover(dir: &Path) -> std::io::Result<Discovery> {
         formats.sort();
         formats.dedup();
         if formats.len() > 1 {
+            d.two_formats.insert(table);
             let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
             problems.push(Problem::file_level(
                 &files[0].name,

@@ -279,28 +279,6 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, analysis: &'a Analysis, ct
     }
 }
 
-/// Members of each team: explicit memberships plus, for a default team, every user of its business unit.
-pub fn team_member_counts(t: &Tenant) -> Vec<u64> {
-    let mut counts = vec![0u64; t.teams.len()];
-    for (team, _) in &t.team_members {
-        if let Some(&i) = t.index.teams.get(team) {
-            if !t.teams[i].is_default {
-                counts[i] += 1;
-            }
-        }
-    }
-    let mut users_per_bu: std::collections::HashMap<_, u64> = Default::default();
-    for u in &t.users {
-        *users_per_bu.entry(u.business_unit).or_default() += 1;
-    }
-    for (i, team) in t.teams.iter().enumerate() {
-        if team.is_default {
-            counts[i] = users_per_bu.get(&team.business_unit).copied().unwrap_or(0);
-        }
-    }
-    counts
-}
-
 fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
     let mut users_per_bu: BTreeMap<_, u64> = BTreeMap::new();
     for u in &t.users {
@@ -319,17 +297,6 @@ fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
         .collect();
     business_units.sort_by(|a, b| a.id.cmp(&b.id));
 
-    // Teams each user is in: explicit memberships, plus their business unit's default team.
-    let mut teams_of: std::collections::HashMap<_, Vec<_>> = Default::default();
-    for (team, user) in &t.team_members {
-        teams_of.entry(*user).or_default().push(*team);
-    }
-    let default_team: std::collections::HashMap<_, _> = t
-        .teams
-        .iter()
-        .filter(|x| x.is_default)
-        .map(|x| (x.business_unit, x.id))
-        .collect();
     let mut roles_of: std::collections::HashMap<_, Vec<_>> = Default::default();
     for (user, role) in &t.user_roles {
         roles_of.entry(*user).or_default().push((*role, None));
@@ -343,12 +310,9 @@ fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
         .iter()
         .enumerate()
         .map(|(ui, u)| {
-            let mut teams = teams_of.get(&u.id).cloned().unwrap_or_default();
-            if let Some(d) = default_team.get(&u.business_unit) {
-                teams.push(*d);
-            }
+            // Explicit memberships and the business unit's default team, as the engine has them.
+            let mut teams: Vec<_> = engine.user_teams[ui].iter().map(|&x| t.teams[x as usize].id).collect();
             teams.sort();
-            teams.dedup();
             let mut grants: Vec<_> = roles_of.get(&u.id).cloned().unwrap_or_default();
             for team in &teams {
                 if t.team(*team).is_some_and(|x| x.team_type.carries_roles()) {
@@ -413,7 +377,7 @@ fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
         .collect();
     roles.sort_by(|a, b| a.id.cmp(&b.id));
 
-    let counts = team_member_counts(t);
+    let counts = engine.team_users.iter().map(|m| m.len() as u64);
     let mut teams: Vec<TeamWire> = t
         .teams
         .iter()

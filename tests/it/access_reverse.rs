@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use crate::common::dvposture;
 
 fn sample() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/samples/contoso").to_string()
+    crate::common::sample_dir().display().to_string()
 }
 
 fn json(args: &[&str]) -> serde_json::Value {

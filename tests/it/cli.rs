@@ -3,7 +3,7 @@
 use crate::common::*;
 
 fn sample() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/samples/contoso").to_string()
+    crate::common::sample_dir().display().to_string()
 }
 
 #[test]

@@ -7,14 +7,24 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-/// A temporary copy of a fixture export, to change.
-pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+/// The shipped sample tenant.
+pub fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/contoso")
+}
+
+/// A temporary copy of an export directory, to change.
+pub fn copy_dir(from: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(fixture(name)).unwrap() {
+    for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
     }
     dir
+}
+
+/// A temporary copy of a fixture export, to change.
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    copy_dir(&fixture(name))
 }
 
 pub struct Run {

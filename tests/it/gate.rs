@@ -6,13 +6,7 @@ use crate::common::dvposture;
 use crate::rules::scenario_dir;
 
 fn sample_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/contoso");
-    for entry in std::fs::read_dir(&sample).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    dir
+    crate::common::copy_dir(&crate::common::sample_dir())
 }
 
 fn analyze(dir: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> i32 {

@@ -359,12 +359,7 @@ fn secrets_never_appear_in_messages() {
 /// The five problems of the ingest issue, at once, on a copy of the shipped sample: one clear message each.
 #[test]
 fn five_problems_in_a_copy_of_the_sample_give_one_message_each() {
-    let dir = tempfile::tempdir().unwrap();
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/contoso");
-    for entry in std::fs::read_dir(&sample).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
+    let dir = copy_dir(&sample_dir());
     let d = dir.path();
     // 1. A broken row.
     edit(

@@ -16,7 +16,7 @@ use crate::common::dvposture;
 use crate::rules::{scenario_dir, AS_OF};
 
 pub fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/contoso")
+    crate::common::sample_dir()
 }
 
 /// Runs the whole pipeline on an export (as `analyze` does, at [`AS_OF`]); `adjust` may replace the analysis

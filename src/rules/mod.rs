@@ -466,7 +466,16 @@ impl<'a> Context<'a> {
             if self.is_excluded(u) {
                 continue;
             }
-            let mut roots: Vec<_> = self.roles_of(u).iter().map(|h| h.source.id).collect();
+            let Some(set) = self.engine.grant_set_of(u) else {
+                continue;
+            };
+            // Only the root ids: no paths to format for every user.
+            let t = self.tenant;
+            let mut roots: Vec<_> = set
+                .assignments
+                .iter()
+                .map(|a| t.privilege_source(&t.roles[a.role as usize]))
+                .collect();
             roots.sort();
             roots.dedup();
             for r in roots {

@@ -147,7 +147,13 @@ pub fn fingerprint(rule: &str, kind: SubjectKind, id: &str, discriminator: &str)
         }
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in h.finalize() {
+        hex.push(DIGITS[usize::from(b >> 4)] as char);
+        hex.push(DIGITS[usize::from(b & 0xF)] as char);
+    }
+    hex
 }
 
 /// Report order: severity (critical first), then rule id, then subject id, then discriminator.

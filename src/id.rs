@@ -14,39 +14,87 @@ impl Guid {
             return Ok(None);
         }
         let inner = t.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(t);
-        let bytes = inner.as_bytes();
-        let valid_shape = match bytes.len() {
-            36 => [8, 13, 18, 23].iter().all(|&i| bytes[i] == b'-'),
-            32 => true,
-            _ => false,
-        };
-        if !valid_shape {
-            return Err("expected a GUID".to_string());
-        }
-        let mut value: u128 = 0;
-        for &b in bytes {
-            if b == b'-' && bytes.len() == 36 {
-                continue;
-            }
-            let digit = (b as char).to_digit(16).ok_or("expected a GUID")?;
-            value = (value << 4) | digit as u128;
-        }
+        let value = decode_hex_guid(inner.as_bytes()).ok_or_else(|| "expected a GUID".to_string())?;
         Ok(if value == 0 { None } else { Some(Guid(value)) })
+    }
+}
+
+/// Hex digit values; 0xFF for a byte that is not one.
+const HEX: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Positions of the 32 hex digits of a dashed GUID.
+const DASHED: [usize; 32] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
+    35,
+];
+
+/// 32 hex digits, bare or dashed 8-4-4-4-12.
+fn decode_hex_guid(bytes: &[u8]) -> Option<u128> {
+    let digit = |i: usize| HEX[bytes.get(i).copied().unwrap_or(0) as usize];
+    let (mut hi, mut lo, mut bad) = (0u64, 0u64, 0u8);
+    match bytes.len() {
+        36 => {
+            if [8, 13, 18, 23].iter().any(|&i| bytes.get(i) != Some(&b'-')) {
+                return None;
+            }
+            for (k, &i) in DASHED.iter().enumerate() {
+                let d = digit(i);
+                bad |= d;
+                if k < 16 {
+                    hi = (hi << 4) | u64::from(d & 0xF);
+                } else {
+                    lo = (lo << 4) | u64::from(d & 0xF);
+                }
+            }
+        }
+        32 => {
+            for i in 0..32 {
+                let d = digit(i);
+                bad |= d;
+                if i < 16 {
+                    hi = (hi << 4) | u64::from(d & 0xF);
+                } else {
+                    lo = (lo << 4) | u64::from(d & 0xF);
+                }
+            }
+        }
+        _ => return None,
+    }
+    (bad & 0xF0 == 0).then_some((u128::from(hi) << 64) | u128::from(lo))
+}
+
+impl Guid {
+    /// The lower-case dashed form, without allocating.
+    pub fn to_dashed(self) -> [u8; 36] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [b'-'; 36];
+        for (k, &i) in DASHED.iter().enumerate() {
+            let nibble = (self.0 >> (124 - 4 * k)) & 0xF;
+            out[i] = DIGITS[nibble as usize];
+        }
+        out
     }
 }
 
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        write!(
-            f,
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            (v >> 96) as u32,
-            (v >> 80) as u16,
-            (v >> 64) as u16,
-            (v >> 48) as u16,
-            v & 0xffff_ffff_ffff
-        )
+        let dashed = self.to_dashed();
+        // The buffer holds only ASCII hex digits and dashes.
+        f.pad(std::str::from_utf8(&dashed).unwrap_or_default())
     }
 }
 

@@ -150,12 +150,28 @@ impl Engine<'_> {
             v.binary_search_by_key(&table, |e| e.0).map_or(0, |i| v[i].1)
         };
         let mut by_team: HashMap<(usize, u32), u32> = HashMap::new();
-        // Rows in (principal, table) order, as indices.
-        let mut order: Vec<u32> = (0..shares.rows.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| {
-            let s = &shares.rows[i as usize];
-            (s.principal, s.table, s.object)
-        });
+        // Rows grouped by principal (a counting sort: principals are dense indices), then by table and record
+        // within each principal's few rows.
+        let mut starts = vec![0u32; shares.principals.len() + 1];
+        for s in &shares.rows {
+            starts[s.principal as usize + 1] += 1;
+        }
+        for p in 0..shares.principals.len() {
+            starts[p + 1] += starts[p];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; shares.rows.len()];
+        for (i, s) in shares.rows.iter().enumerate() {
+            let slot = &mut next[s.principal as usize];
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        for p in 0..shares.principals.len() {
+            order[starts[p] as usize..starts[p + 1] as usize].sort_unstable_by_key(|&i| {
+                let s = &shares.rows[i as usize];
+                (s.table, s.object)
+            });
+        }
         let mut out = Vec::new();
         let mut start = 0;
         while start < order.len() {

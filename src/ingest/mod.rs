@@ -1,5 +1,6 @@
 //! Reading an export directory (INPUT.md) into the typed model.
 
+mod fast;
 pub mod problem;
 pub mod reader;
 pub mod row;

@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 use super::problem::{Problem, ProblemKind, ProblemLog};
 use super::row::{Cell, Row, RowError, RowResult, Schema, Value};
 use super::source::{Format, SourceFile};
-use super::text;
+use super::{fast, text};
 
 /// The longest NDJSON line read; a longer one is skipped and reported (memory stays bounded).
 pub const MAX_LINE: usize = 64 << 20;
@@ -98,13 +98,34 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// The JSON path of a row, formatted only when a problem needs it.
+#[derive(Clone, Copy)]
+enum RowPath {
+    /// An NDJSON line.
+    Line,
+    /// A single-entity response.
+    Root,
+    /// Item `i` of the array at the prefix (`$` or `$.value`).
+    Item(&'static str, usize),
+}
+
+impl RowPath {
+    fn render(self) -> Option<String> {
+        match self {
+            RowPath::Line => None,
+            RowPath::Root => Some("$".to_string()),
+            RowPath::Item(prefix, i) => Some(format!("{prefix}[{i}]")),
+        }
+    }
+}
+
 /// Where the row being read is, to position its problems.
 enum Place<'a> {
     Json {
         lines: &'a Lines<'a>,
         base: usize,
         row_offset: usize,
-        path: Option<String>,
+        path: RowPath,
     },
     Csv {
         line: u64,
@@ -131,7 +152,7 @@ impl Reading<'_, '_> {
             } => {
                 let offset = cell.map(|c| c.offset).unwrap_or(*row_offset);
                 let (l, c) = lines.position(offset.saturating_sub(*base));
-                (l, c, path.clone())
+                (l, c, path.render())
             }
             Place::Csv { line } => (*line, cell.map(|c| c.offset as u64 + 1).unwrap_or(1), None),
         };
@@ -159,7 +180,7 @@ impl Reading<'_, '_> {
             let empty = match cells[i].map(|c| c.value) {
                 None => true,
                 Some(Value::Text(t)) => t.trim().is_empty(),
-                Some(Value::Json(raw)) => raw.get() == "null" || raw.get() == "\"\"",
+                Some(Value::Json(raw)) => raw == "null" || raw == "\"\"",
             };
             if spec.required && empty {
                 result = Err(RowError::field(super::row::Col(i), "required value is missing"));
@@ -304,24 +325,39 @@ fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(
     let bytes = decoded.bytes.as_slice();
     let lines = Lines::new(bytes, 1);
     let base = bytes.as_ptr() as usize;
+    let mut cache = fast::KeyCache::default();
+    if let Some(page) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| fast::page(text, r.schema, &mut cache))
+    {
+        page_notes(file, r, is_last, page.has_next_link, page.total);
+        let width = r.schema.len();
+        for (i, &row_offset) in page.rows.iter().enumerate() {
+            let place = Place::Json {
+                lines: &lines,
+                base,
+                row_offset: base + row_offset,
+                path: RowPath::Item(page.prefix, i),
+            };
+            r.deliver(&place, page.cells.get(i * width..(i + 1) * width).unwrap_or(&[]));
+        }
+        return Ok(());
+    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let (rows, prefix): (Vec<&RawValue>, Option<&str>) = match first {
+    let (rows, prefix): (Vec<&RawValue>, Option<&'static str>) = match first {
         Some(b'[') => (
             serde_json::from_slice(bytes).map_err(|e| json_syntax(&file.name, &e))?,
             Some("$"),
         ),
         Some(b'{') => {
             let page: ODataPage = serde_json::from_slice(bytes).map_err(|e| json_syntax(&file.name, &e))?;
-            if is_last && page.next_link.is_some() {
-                r.log.push(Problem::file_level(
-                    &file.name,
-                    ProblemKind::Incomplete,
-                    "the export looks incomplete: the last page still carries @odata.nextLink; save the following pages as NAME.2.json, NAME.3.json, ...",
-                ));
-            }
-            if let Some(total) = page.total_record_count.or(page.count) {
-                r.log.reported_total.get_or_insert((file.name.clone(), total));
-            }
+            page_notes(
+                file,
+                r,
+                is_last,
+                page.next_link.is_some(),
+                page.total_record_count.or(page.count),
+            );
             match page.value {
                 Some(rows) => (rows, Some("$.value")),
                 None => (
@@ -344,12 +380,11 @@ fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(
     let mut cells: Vec<Option<Cell>> = Vec::with_capacity(r.schema.len());
     for (i, raw) in rows.iter().enumerate() {
         let row_offset = raw.get().as_ptr() as usize;
-        let path = prefix.map(|p| format!("{p}[{i}]")).or_else(|| Some("$".to_string()));
         let place = Place::Json {
             lines: &lines,
             base,
             row_offset,
-            path,
+            path: prefix.map_or(RowPath::Root, |p| RowPath::Item(p, i)),
         };
         cells.clear();
         cells.resize(r.schema.len(), None);
@@ -363,6 +398,20 @@ fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(
         }
     }
     Ok(())
+}
+
+/// What a page's envelope says about the export's completeness.
+fn page_notes(file: &SourceFile, r: &mut Reading, is_last: bool, has_next_link: bool, total: Option<i64>) {
+    if is_last && has_next_link {
+        r.log.push(Problem::file_level(
+            &file.name,
+            ProblemKind::Incomplete,
+            "the export looks incomplete: the last page still carries @odata.nextLink; save the following pages as NAME.2.json, NAME.3.json, ...",
+        ));
+    }
+    if let Some(total) = total {
+        r.log.reported_total.get_or_insert((file.name.clone(), total));
+    }
 }
 
 /// Collects the schema's columns from one JSON object. Cells borrow from `text`, and their offsets are
@@ -382,15 +431,23 @@ fn parse_object<'a>(text: &'a str, schema: &Schema, cells: &mut Vec<Option<Cell<
                 match self.schema.match_key(&key) {
                     Some(col) => {
                         let raw: &'de RawValue = map.next_value()?;
-                        let slot = &mut self.cells[col.0];
+                        let raw = raw.get();
                         // Both spellings of a lookup may be present; the first non-null one wins.
-                        if slot.is_none()
-                            || matches!(slot, Some(Cell { value: Value::Json(v), .. }) if v.get() == "null")
-                        {
-                            *slot = Some(Cell {
-                                value: Value::Json(raw),
-                                offset: raw.get().as_ptr() as usize,
-                            });
+                        if let Some(slot) = self.cells.get_mut(col.0) {
+                            if slot.is_none()
+                                || matches!(
+                                    slot,
+                                    Some(Cell {
+                                        value: Value::Json("null"),
+                                        ..
+                                    })
+                                )
+                            {
+                                *slot = Some(Cell {
+                                    value: Value::Json(raw),
+                                    offset: raw.as_ptr() as usize,
+                                });
+                            }
                         }
                     }
                     None => {
@@ -426,6 +483,7 @@ fn read_ndjson_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 12);
     let mut line_no: u64 = 0;
     let mut spare: Vec<Option<Cell>> = Vec::with_capacity(r.schema.len());
+    let mut cache = fast::KeyCache::default();
     loop {
         buf.clear();
         line_no += 1;
@@ -472,10 +530,17 @@ fn read_ndjson_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
             lines: &lines,
             base,
             row_offset: base + start,
-            path: None,
+            path: RowPath::Line,
         };
         let mut cells = recycle(std::mem::take(&mut spare), r.schema.len());
-        match parse_object(line, r.schema, &mut cells) {
+        let parsed = match fast::object(line, r.schema, &mut cache, &mut cells) {
+            Some(()) => Ok(()),
+            None => {
+                cells.iter_mut().for_each(|c| *c = None);
+                parse_object(line, r.schema, &mut cells)
+            }
+        };
+        match parsed {
             Ok(()) => r.deliver(&place, &cells),
             Err(msg) => {
                 r.log.rows_in_files += 1;

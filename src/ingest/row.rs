@@ -3,8 +3,6 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use serde_json::value::RawValue;
-
 use super::problem::{show_value, ProblemKind};
 use crate::id::Guid;
 use crate::time::Timestamp;
@@ -120,7 +118,8 @@ fn strip_lookup(key: &str) -> &str {
 /// A value as it was in the file.
 #[derive(Clone, Copy, Debug)]
 pub enum Value<'a> {
-    Json(&'a RawValue),
+    /// A JSON value as written (a string keeps its quotes and escapes).
+    Json(&'a str),
     /// A CSV field; empty means no value.
     Text(&'a str),
 }
@@ -173,8 +172,8 @@ pub struct Row<'a> {
     pub(crate) notes: RefCell<Vec<RowError>>,
 }
 
-fn kind_of(raw: &RawValue) -> u8 {
-    raw.get().as_bytes().first().copied().unwrap_or(b'n')
+fn kind_of(raw: &str) -> u8 {
+    raw.as_bytes().first().copied().unwrap_or(b'n')
 }
 
 impl<'a> Row<'a> {
@@ -208,11 +207,14 @@ impl<'a> Row<'a> {
             Some(Value::Text(t)) => Ok(Some(Cow::Borrowed(t))),
             Some(Value::Json(raw)) => match kind_of(raw) {
                 b'n' => Ok(None),
-                b'"' => serde_json::from_str::<Cow<'a, str>>(raw.get())
-                    .map(Some)
-                    .map_err(|e| RowError::field(col, format!("malformed string: {e}"))),
-                b'{' | b'[' => Err(self.wrong(col, "a text value", raw.get())),
-                _ => Ok(Some(Cow::Borrowed(raw.get()))),
+                b'"' => match raw.get(1..raw.len().saturating_sub(1)) {
+                    Some(inner) if raw.len() >= 2 && !inner.contains('\\') => Ok(Some(Cow::Borrowed(inner))),
+                    _ => serde_json::from_str::<Cow<'a, str>>(raw)
+                        .map(Some)
+                        .map_err(|e| RowError::field(col, format!("malformed string: {e}"))),
+                },
+                b'{' | b'[' => Err(self.wrong(col, "a text value", raw)),
+                _ => Ok(Some(Cow::Borrowed(raw))),
             },
         }
     }
@@ -257,9 +259,9 @@ impl<'a> Row<'a> {
                         #[serde(rename = "Value", alias = "value")]
                         value: Option<bool>,
                     }
-                    return serde_json::from_str::<Managed>(raw.get())
+                    return serde_json::from_str::<Managed>(raw)
                         .map(|m| m.value)
-                        .map_err(|_| self.wrong(col, "a boolean or {\"Value\": boolean}", raw.get()));
+                        .map_err(|_| self.wrong(col, "a boolean or {\"Value\": boolean}", raw));
                 }
                 _ => {}
             }
@@ -331,9 +333,9 @@ impl<'a> Row<'a> {
             Some(Value::Text(t)) if t.trim().is_empty() => Ok(None),
             Some(Value::Text(t)) => Err(self.wrong(col, "an expanded JSON array (JSON exports only)", t)),
             Some(Value::Json(raw)) if kind_of(raw) == b'n' => Ok(None),
-            Some(Value::Json(raw)) => serde_json::from_str(raw.get())
+            Some(Value::Json(raw)) => serde_json::from_str(raw)
                 .map(Some)
-                .map_err(|_| self.wrong(col, "an array of objects", raw.get())),
+                .map_err(|_| self.wrong(col, "an array of objects", raw)),
         }
     }
 
@@ -346,7 +348,7 @@ impl<'a> Row<'a> {
     }
 
     /// Raw JSON of a column (for nested objects such as `Attributes`).
-    pub fn raw_json(&self, col: Col) -> Option<&'a RawValue> {
+    pub fn raw_json(&self, col: Col) -> Option<&'a str> {
         match self.cell(col)?.value {
             Value::Json(raw) if kind_of(raw) != b'n' => Some(raw),
             _ => None,

@@ -1,7 +1,9 @@
 //! The audit log, streamed: what the rules need, aggregated while reading, never the rows themselves.
 //! Memory grows with users, tables, actions and days, not with audit rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use crate::id::Guid;
 use crate::time::Timestamp;
@@ -93,11 +95,11 @@ pub struct AuditSummary {
     pub by_table: BTreeMap<String, u64>,
     /// Rows per day (days since the epoch).
     pub by_day: BTreeMap<i64, u64>,
-    pub by_user: HashMap<Guid, UserActivity>,
+    pub by_user: FxHashMap<Guid, UserActivity>,
     /// Share operations per caller and UTC clock hour.
-    pub share_operations_by_hour: HashMap<(Guid, i64), u32>,
+    pub share_operations_by_hour: FxHashMap<(Guid, i64), u32>,
     /// Privilege changes by the role's id (`_objectid_value`).
-    pub role_changes: HashMap<Guid, RoleChange>,
+    pub role_changes: FxHashMap<Guid, RoleChange>,
     /// Rows whose action code is not one of INPUT.md's (counted, never rejected).
     pub unknown_action_rows: u64,
 }

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use crate::id::Guid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -44,7 +46,7 @@ pub struct Shares {
     pub principals: Vec<(Guid, PrincipalKind)>,
     pub rows: Vec<Share>,
     table_index: HashMap<String, u32>,
-    principal_index: HashMap<(Guid, PrincipalKind), u32>,
+    principal_index: FxHashMap<(Guid, PrincipalKind), u32>,
 }
 
 impl Shares {
@@ -63,6 +65,17 @@ impl Shares {
             self.principals.push((id, kind));
             (self.principals.len() - 1) as u32
         })
+    }
+
+    /// How many rows each interned principal has (indexed like [`Shares::principals`]).
+    pub fn rows_per_principal(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.principals.len()];
+        for s in &self.rows {
+            if let Some(c) = counts.get_mut(s.principal as usize) {
+                *c += 1;
+            }
+        }
+        counts
     }
 
     pub fn table_name(&self, share: &Share) -> &str {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::access::Engine;
 use crate::finding::{Confidence, Severity, Subject};
 use crate::ingest::{Export, TableInput};
-use crate::model::{DanglingReference, PrincipalKind, Tenant};
+use crate::model::{DanglingReference, Tenant};
 use crate::policy::{Analysis, AppliedWaiver, FindingStatus, GateResult, WaiverNote, SCORE_FORMULA};
 use crate::rules::RuleStatus;
 use crate::time::{Date, Timestamp};
@@ -393,9 +393,10 @@ fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
     teams.sort_by(|a, b| a.id.cmp(&b.id));
 
     let mut by_principal: BTreeMap<String, u64> = BTreeMap::new();
-    for s in &t.shares.rows {
-        let (id, _kind): (_, PrincipalKind) = t.shares.principal(s);
-        *by_principal.entry(id.to_string()).or_default() += 1;
+    for (&(id, _kind), n) in t.shares.principals.iter().zip(t.shares.rows_per_principal()) {
+        if n > 0 {
+            *by_principal.entry(id.to_string()).or_default() += n;
+        }
     }
     Inventory {
         business_units,

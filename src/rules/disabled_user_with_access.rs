@@ -8,13 +8,15 @@ use crate::model::PrincipalKind;
 
 pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
     let t = cx.tenant;
-    let mut shares_to: std::collections::HashMap<crate::id::Guid, u64> = std::collections::HashMap::new();
-    for s in &t.shares.rows {
-        let (id, kind) = t.shares.principal(s);
-        if kind == PrincipalKind::User {
-            *shares_to.entry(id).or_default() += 1;
-        }
-    }
+    let per_principal = t.shares.rows_per_principal();
+    let shares_to: std::collections::HashMap<crate::id::Guid, u64> = t
+        .shares
+        .principals
+        .iter()
+        .zip(per_principal)
+        .filter(|((_, kind), _)| *kind == PrincipalKind::User)
+        .map(|((id, _), n)| (*id, n))
+        .collect();
     let mut roles_of: std::collections::HashMap<_, Vec<String>> = std::collections::HashMap::new();
     for (user, role) in &t.user_roles {
         if let Some(r) = t.role(*role) {

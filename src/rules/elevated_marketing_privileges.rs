@@ -17,26 +17,31 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
     if watched.is_empty() {
         return Outcome::NotEvaluated("entitydefinitions has none of the website or dynamic content metadata tables".into());
     }
+    // The privileges are those of the user's grant set: computed once per set.
+    let mut by_set: std::collections::HashMap<u32, Option<(usize, serde_json::Value)>> = std::collections::HashMap::new();
     for u in cx.people() {
+        let Some(set_index) = cx.engine.user_grant_set[u] else { continue };
         let Some(set) = cx.engine.grant_set_of(u) else { continue };
-        let mut hits = Vec::new();
-        for h in set.held.iter().filter(|h| h.depth == Depth::Global) {
-            let info = &cx.engine.catalog[h.privilege as usize];
-            for table in &watched {
-                if info.covers(table) {
-                    hits.push(json!({ "table": table, "privilege": info.name, "via": cx.engine.via(set, h, &[]) }));
+        let hits = by_set.entry(set_index).or_insert_with(|| {
+            let mut hits = Vec::new();
+            for h in set.held.iter().filter(|h| h.depth == Depth::Global) {
+                let info = &cx.engine.catalog[h.privilege as usize];
+                for table in &watched {
+                    if info.covers(table) {
+                        hits.push(json!({ "table": table, "privilege": info.name, "via": cx.engine.via(set, h, &[]) }));
+                    }
                 }
             }
-        }
-        if hits.is_empty() {
-            continue;
-        }
-        let count = hits.len();
-        hits.truncate(20);
+            let count = hits.len();
+            hits.truncate(20);
+            (count > 0).then(|| (count, serde_json::Value::Array(hits)))
+        });
+        let Some((count, hits)) = hits else { continue };
+        let count = *count;
         out.add(
             cx.user_subject(u),
             format!("{} holds {} organization-wide privilege{} on website or dynamic content tables; review that they need them.", t.users[u].display_name(), count, if count == 1 { "" } else { "s" }),
-            json!({ "count": count, "privileges": hits }),
+            json!({ "count": count, "privileges": hits.clone() }),
         );
     }
     Outcome::Evaluated

@@ -1,7 +1,8 @@
 //! `excessive-sharing`: sharing used as the security model instead of the exception it is meant to be: too
 //! many shares in total, records shared with many principals, principals with thousands of shared records.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use serde_json::json;
 
@@ -23,32 +24,40 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
     .unwrap_or_else(|| format!("{id} (not in the export)"));
     let excluded_principal = |id: Guid, kind: PrincipalKind| kind == PrincipalKind::User && t.index.users.get(&UserId(id)).is_some_and(|&u| cx.is_excluded(u));
 
-    // Rows are sorted by record (object, table, ...), so a record's rows are adjacent.
-    let mut per_record: Vec<(Guid, u32, u64)> = Vec::new();
+    // Rows are sorted by record (object, table, ...), so a record's rows are adjacent. Only the records over the
+    // threshold and the ten most shared are kept.
+    let mut over: Vec<(Guid, u32, u64)> = Vec::new();
+    let mut top_records: BinaryHeap<Reverse<(u64, Reverse<Guid>, u32)>> = BinaryHeap::new();
+    let per_principal = shares.rows_per_principal();
+    let mut principals: Vec<u32> = Vec::new();
     let mut i = 0;
     while i < shares.rows.len() {
         let (object, table) = (shares.rows[i].object, shares.rows[i].table);
         let mut j = i;
-        let mut principals = Vec::new();
+        principals.clear();
         while j < shares.rows.len() && shares.rows[j].object == object && shares.rows[j].table == table {
             principals.push(shares.rows[j].principal);
             j += 1;
         }
         principals.sort_unstable();
         principals.dedup();
-        per_record.push((object, table, principals.len() as u64));
+        let n = principals.len() as u64;
+        if n > max_per_record {
+            over.push((object, table, n));
+        }
+        top_records.push(Reverse((n, Reverse(object), table)));
+        if top_records.len() > 10 {
+            top_records.pop();
+        }
         i = j;
-    }
-    let mut per_principal: HashMap<u32, u64> = HashMap::new();
-    for s in &shares.rows {
-        *per_principal.entry(s.principal).or_default() += 1;
     }
     let total = shares.rows.len() as u64;
     let direct = shares.direct_count();
     let to_teams = shares.rows.iter().filter(|s| shares.principals[s.principal as usize].1 == PrincipalKind::Team).count() as u64;
-    let mut top_records = per_record.clone();
+    let mut top_records: Vec<(Guid, u32, u64)> = top_records.into_iter().map(|Reverse((n, Reverse(o), tb))| (o, tb, n)).collect();
     top_records.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    let mut top_principals: Vec<(u32, u64)> = per_principal.iter().map(|(p, n)| (*p, *n)).collect();
+    let per_principal: Vec<(u32, u64)> = per_principal.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(p, n)| (p as u32, n)).collect();
+    let mut top_principals = per_principal.clone();
     top_principals.sort_by(|a, b| b.1.cmp(&a.1).then(shares.principals[a.0 as usize].0.cmp(&shares.principals[b.0 as usize].0)));
     let top_records_json: Vec<_> = top_records.iter().take(10).map(|(o, tb, n)| json!({ "table": shares.tables[*tb as usize], "record": o, "principals": n })).collect();
     let top_principals_json: Vec<_> = top_principals
@@ -69,7 +78,7 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
         );
         f.discriminator = "total".into();
     }
-    for (object, table, n) in &per_record {
+    for (object, table, n) in &over {
         if *n > max_per_record {
             let table = &shares.tables[*table as usize];
             let f = out.add(

@@ -497,7 +497,15 @@ pub(crate) fn build(users_n: usize, seed: u64) -> Tenant {
         .filter(|(_, t)| t.ownership == Ownership::User && t.weight > 0)
         .map(|(i, _)| i as u32)
         .collect();
-    let weights: Vec<u64> = record_tables.iter().map(|&t| b.tables[t as usize].weight).collect();
+    // Records of the standard tables are most of what people share and audit: a custom table's records
+    // are a tenth as likely as those of a standard table of the same weight.
+    let weights: Vec<u64> = record_tables
+        .iter()
+        .map(|&t| {
+            let table = &b.tables[t as usize];
+            table.weight * if table.otc >= FIRST_CUSTOM_OTC { 1 } else { 10 }
+        })
+        .collect();
     let salesperson_role = b.root_named("Salesperson").unwrap_or(0);
     let basic_user_role = b.root_named("Basic User").unwrap_or(0);
 
@@ -530,6 +538,9 @@ pub(crate) fn build(users_n: usize, seed: u64) -> Tenant {
     }
 }
 
+/// Object type codes of custom tables start here.
+const FIRST_CUSTOM_OTC: u32 = 10_100;
+
 fn build_tables(users_n: usize, ids: &GuidGen, rng: &mut Rng) -> Vec<Table> {
     let target = scaled(users_n, 395, 100).max(names::STD_TABLES.len());
     let mut tables = Vec::with_capacity(target);
@@ -550,7 +561,7 @@ fn build_tables(users_n: usize, ids: &GuidGen, rng: &mut Rng) -> Vec<Table> {
         });
     }
     let mut seen: HashSet<String> = tables.iter().map(|t| t.logical.clone()).collect();
-    let mut otc = 10_100u32;
+    let mut otc = FIRST_CUSTOM_OTC;
     let mut round = 0usize;
     while tables.len() < target {
         for noun in names::NOUNS {
@@ -892,14 +903,15 @@ impl Builder {
 
         let mut sysadmin_privs: Vec<(u32, u8)> = Vec::new();
         let mut salesperson_privs: Vec<(u32, u8)> = Vec::new();
-        // (privilege, its narrowest allowed depth) for Read, Write, Append and AppendTo on the tables most shared.
+        // (privilege, its narrowest allowed depth) for Read, Write, Append and AppendTo on the standard tables
+        // that hold shared records.
         let core: Vec<(u32, u8)> = self
             .privileges
             .iter()
             .enumerate()
             .filter(|(_, p)| {
                 matches!(p.access_right, 1 | 2 | 4 | 16)
-                    && p.tables.iter().any(|&t| self.tables[t as usize].weight >= 20)
+                    && p.tables.iter().any(|&t| self.tables[t as usize].weight >= 4)
             })
             .map(|(i, p)| (i as u32, p.depths & p.depths.wrapping_neg()))
             .collect();

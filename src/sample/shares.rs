@@ -279,15 +279,15 @@ pub(crate) fn write(dir: &Path, t: &Tenant) -> Result<Vec<(String, u64)>> {
 
 /// Direct access masks with their weights (AccessRights bits).
 const DIRECT_MASKS: &[(u64, u64)] = &[
-    (1, 35),      // Read
-    (3, 15),      // Read, Write
-    (7, 8),       // Read, Write, Append
-    (23, 12),     // Read, Write, Append, AppendTo
-    (851_511, 8), // everything (0xD0037)
-    (262_145, 5), // Read, Share
-    (65_539, 4),  // Read, Write, Delete
-    (19, 3),      // Read, Write, AppendTo
-    (524_289, 2), // Read, Assign
+    (1, 400),      // Read
+    (3, 170),      // Read, Write
+    (7, 90),       // Read, Write, Append
+    (23, 140),     // Read, Write, Append, AppendTo
+    (851_511, 12), // everything (0xD0037): rare, and usually more than the user can use
+    (262_145, 8),  // Read, Share
+    (65_539, 6),   // Read, Write, Delete
+    (19, 35),      // Read, Write, AppendTo
+    (524_289, 3),  // Read, Assign
 ];
 
 const DIRECT_WEIGHTS: [u64; 9] = [
@@ -336,7 +336,7 @@ fn row(
     let kind = rng.below(100);
     let (direct, inherited) = if kind < 10 {
         // Cascaded from a parent record: rights only in the inherited mask, with a flag bit.
-        let m = *rng.pick(&[1u64, 3, 23, 851_511]);
+        let m = *rng.pick(&[1u64, 1, 3, 3, 23, 23, 23, 851_511]);
         (0, m | 0x0800_0000)
     } else if kind < 12 {
         (1, 0x0800_0017)

@@ -44,13 +44,13 @@ pub fn entity_definitions(files: &[SourceFile], log: &mut TableLog) -> Vec<Entit
     read_table(files, &s, log, &mut |row| {
         let mut audit_can_be_changed = row.bool(can_change)?;
         if let Some(raw) = row.raw_json(audit) {
-            if let Ok(ManagedBool::Managed { can_be_changed, .. }) = serde_json::from_str::<ManagedBool>(raw.get()) {
+            if let Ok(ManagedBool::Managed { can_be_changed, .. }) = serde_json::from_str::<ManagedBool>(raw) {
                 audit_can_be_changed = audit_can_be_changed.or(can_be_changed);
             }
         }
         let mut attrs = Vec::new();
         if let Some(raw) = row.raw_json(attributes) {
-            let list: Vec<RawAttribute> = serde_json::from_str(raw.get()).map_err(|e| {
+            let list: Vec<RawAttribute> = serde_json::from_str(raw).map_err(|e| {
                 RowError::field(
                     attributes,
                     format!("expected an array of {{LogicalName, IsAuditEnabled}}: {e}"),

@@ -1,6 +1,8 @@
 //! `dvposture.toml` (CLI.md, "Config file"): rule thresholds, severities and on/off, excluded principals, and
 //! waivers; validated against the rule catalog, with the line and column of every error.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +42,9 @@ pub struct Config {
     pub waivers: Vec<Waiver>,
 }
 
+/// The largest whole-number threshold (a count or a number of days).
+pub const MAX_THRESHOLD: i64 = u32::MAX as i64;
+
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
 pub struct ConfigError {
@@ -71,11 +76,15 @@ struct RawWaiver {
 }
 
 fn position(text: &str, offset: usize) -> (u64, u64) {
-    let before = &text[..offset.min(text.len())];
+    let end = (0..=offset.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let before = text.get(..end).unwrap_or_default();
     let line = before.matches('\n').count() as u64 + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |i| before[i + 1..].chars().count()) as u64
+    let column = before.rfind('\n').map_or(before.chars().count(), |i| {
+        before.get(i + 1..).unwrap_or_default().chars().count()
+    }) as u64
         + 1;
     (line, column)
 }
@@ -171,7 +180,7 @@ impl Config {
                         };
                         let ok = match (default, &value) {
                             (toml::Value::Integer(_), toml::Value::Integer(n)) => *n >= 0,
-                            (toml::Value::Float(_), toml::Value::Float(f)) => *f >= 0.0,
+                            (toml::Value::Float(_), toml::Value::Float(f)) => f.is_finite() && *f >= 0.0,
                             (toml::Value::Float(_), toml::Value::Integer(n)) => *n >= 0,
                             (toml::Value::Array(_), toml::Value::Array(items)) => items.iter().all(|i| i.is_str()),
                             _ => false,
@@ -187,6 +196,11 @@ impl Config {
                                     }
                                 ),
                             ));
+                        }
+                        // The rules compute with counts and days (days in seconds, some counts as u32): a larger
+                        // value would overflow.
+                        if value.as_integer().is_some_and(|n| n > MAX_THRESHOLD) {
+                            return Err(err(at, format!("{id}.{name} must be at most {MAX_THRESHOLD}")));
                         }
                         o.thresholds.insert(name.to_string(), value);
                     }

@@ -1,6 +1,8 @@
 //! Policy: waivers applied to the rules' findings, the score, and (with a gate) the exit code. Reports render
 //! what this decides.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use serde::Serialize;
 
 use crate::config::{Config, Waiver};
@@ -67,21 +69,21 @@ pub fn apply(mut rules: Vec<RuleResult>, config: &Config, as_of: Date) -> Analys
         let mut worst: Option<Severity> = None;
         for f in std::mem::take(&mut r.findings) {
             let waiver = active.iter().position(|w| covers(w, &f));
-            if let Some(i) = waiver {
-                used[i] = true;
-            } else {
-                worst = worst.max(Some(f.severity));
+            match waiver.and_then(|i| used.get_mut(i)) {
+                Some(used) => *used = true,
+                None => worst = worst.max(Some(f.severity)),
             }
+            let applied = waiver.and_then(|i| active.get(i));
             findings.push(Judged {
                 finding: f,
-                status: if waiver.is_some() {
+                status: if applied.is_some() {
                     FindingStatus::Waived
                 } else {
                     FindingStatus::New
                 },
-                waiver: waiver.map(|i| AppliedWaiver {
-                    reason: active[i].reason.clone(),
-                    expires: active[i].expires,
+                waiver: applied.map(|w| AppliedWaiver {
+                    reason: w.reason.clone(),
+                    expires: w.expires,
                 }),
             });
         }
@@ -135,10 +137,10 @@ pub struct Baseline {
 
 /// The identity of the environment a report is about (environment id, else organization id).
 pub fn report_environment(report: &serde_json::Value) -> Option<String> {
-    let env = &report["environment"];
-    env["id"]
-        .as_str()
-        .or_else(|| env["organizationid"].as_str())
+    let env = report.get("environment")?;
+    env.get("id")
+        .and_then(serde_json::Value::as_str)
+        .or_else(|| env.get("organizationid").and_then(serde_json::Value::as_str))
         .map(str::to_ascii_lowercase)
 }
 
@@ -153,14 +155,20 @@ impl Baseline {
                 e.column()
             )
         })?;
-        let schema_version = v["schema_version"]
-            .as_u64()
+        let schema_version = v
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
             .ok_or_else(|| format!("{}: no schema_version: not a dvposture report.json", path.display()))?;
-        let fingerprints = v["findings"]
-            .as_array()
+        let fingerprints = v
+            .get("findings")
+            .and_then(serde_json::Value::as_array)
             .ok_or_else(|| format!("{}: no findings list: not a dvposture report.json", path.display()))?
             .iter()
-            .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+            .filter_map(|f| {
+                f.get("fingerprint")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            })
             .collect();
         Ok(Baseline {
             fingerprints,

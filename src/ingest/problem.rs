@@ -1,5 +1,7 @@
 //! Input problems: what was wrong with the export, where, and what was done about it.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::fmt;
 
 /// What the reader did about a problem.
@@ -90,16 +92,32 @@ impl ProblemLog {
     }
 }
 
-/// Shows a value from the export in a message: cut to 40 characters, never for a secret-looking column.
+/// Shows a value from the export in a message: cut to 40 characters, never for a secret-looking column, and
+/// never a JSON object or array (found where one value was expected) whose text has a secret-looking word: its
+/// own keys may name a secret.
 pub fn show_value(column: &str, value: &str) -> String {
     if is_secret_column(column) {
         return "a value (not shown: the column may hold a secret)".to_string();
+    }
+    if is_json_with_secret_word(value) {
+        return "a JSON object or array (not shown: it may hold a secret)".to_string();
     }
     let mut cut: String = value.chars().take(40).collect();
     if value.chars().count() > 40 {
         cut.push('…');
     }
     format!("{cut:?}")
+}
+
+/// The words that make a column name look like a secret (INPUT.md).
+const SECRET_WORDS: &[&str] = &["secret", "password", "token", "key"];
+
+fn is_json_with_secret_word(value: &str) -> bool {
+    let t = value.trim_start();
+    (t.starts_with('{') || t.starts_with('[')) && {
+        let lower = t.to_ascii_lowercase();
+        SECRET_WORDS.iter().any(|w| lower.contains(w))
+    }
 }
 
 /// INPUT.md: a column whose name contains `secret`, `password`, `token` or `key` is never copied into output,
@@ -115,10 +133,11 @@ pub fn is_secret_column(column: &str) -> bool {
     if ALLOWED.contains(&lower.as_str()) || (lower.starts_with('_') && lower.ends_with("_value")) {
         return false;
     }
-    ["secret", "password", "token", "key"].iter().any(|s| lower.contains(s))
+    SECRET_WORDS.iter().any(|s| lower.contains(s))
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -147,5 +166,9 @@ mod tests {
         assert_eq!(show_value("name", &"x".repeat(50)), format!("\"{}…\"", "x".repeat(40)));
         assert!(!is_secret_column("_roletemplateid_value"));
         assert!(!is_secret_column("primaryKeyCreatedOn"));
+        let nested = show_value("fullname", r#"{"client_secret": "s3cr3t"}"#);
+        assert!(nested.contains("not shown") && !nested.contains("s3cr3t"), "{nested}");
+        assert!(show_value("roleid", r#"[{"ApiKey": "s3cr3t"}]"#).contains("not shown"));
+        assert_eq!(show_value("ismanaged", r#"{"Value": 2}"#), r#""{\"Value\": 2}""#);
     }
 }

@@ -1,5 +1,7 @@
 //! One row of any table, whatever file format it came from, with typed and positioned access to its columns.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::borrow::Cow;
 use std::cell::RefCell;
 
@@ -69,13 +71,17 @@ impl Schema {
     pub fn expansion(&mut self, name: &str) -> Col {
         let col = self.add(name, false, None);
         let link = self.add(&format!("{name}@odata.nextlink"), false, None);
-        self.cols[link.0].hidden = true;
-        self.cols[col.0].next_link_slot = Some(link.0);
+        if let Some(spec) = self.cols.get_mut(link.0) {
+            spec.hidden = true;
+        }
+        if let Some(spec) = self.cols.get_mut(col.0) {
+            spec.next_link_slot = Some(link.0);
+        }
         col
     }
 
     pub fn name(&self, col: Col) -> &str {
-        &self.cols[col.0].name
+        self.cols.get(col.0).map_or("", |c| c.name.as_str())
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -91,7 +97,7 @@ impl Schema {
                 return None;
             }
             let nav = self.match_key(nav)?;
-            return self.cols[nav.0].next_link_slot.map(Col);
+            return self.cols.get(nav.0)?.next_link_slot.map(Col);
         }
         let bare = strip_lookup(key);
         self.cols
@@ -103,15 +109,14 @@ impl Schema {
 
 /// `_businessunitid_value` -> `businessunitid`.
 fn strip_lookup(key: &str) -> &str {
-    let b = key.as_bytes();
-    if b.len() > 7
-        && b[0] == b'_'
-        && key.is_char_boundary(key.len() - 6)
-        && key[key.len() - 6..].eq_ignore_ascii_case("_value")
-    {
-        &key[1..key.len() - 6]
-    } else {
-        key
+    if key.len() <= 7 {
+        return key;
+    }
+    match (key.strip_prefix('_'), key.get(key.len() - 6..)) {
+        (Some(rest), Some(suffix)) if suffix.eq_ignore_ascii_case("_value") => {
+            rest.get(..rest.len() - 6).unwrap_or(key)
+        }
+        _ => key,
     }
 }
 
@@ -202,6 +207,15 @@ impl<'a> Row<'a> {
 
     /// The text of a column; JSON numbers and booleans are given as their text. `None` for null or absent.
     pub fn str(&self, col: Col) -> RowResult<Option<Cow<'a, str>>> {
+        self.scalar(col, "a text value")
+    }
+
+    /// The text of a column that holds one value of the kind `expected` (said when it is a JSON object or array).
+    pub fn scalar(&self, col: Col, expected: &str) -> RowResult<Option<Cow<'a, str>>> {
+        self.scalar_or(col, || expected.to_string())
+    }
+
+    fn scalar_or(&self, col: Col, expected: impl FnOnce() -> String) -> RowResult<Option<Cow<'a, str>>> {
         match self.cell(col).map(|c| c.value) {
             None => Ok(None),
             Some(Value::Text(t)) => Ok(Some(Cow::Borrowed(t))),
@@ -213,7 +227,7 @@ impl<'a> Row<'a> {
                         .map(Some)
                         .map_err(|e| RowError::field(col, format!("malformed string: {e}"))),
                 },
-                b'{' | b'[' => Err(self.wrong(col, "a text value", raw)),
+                b'{' | b'[' => Err(self.wrong(col, &expected(), raw)),
                 _ => Ok(Some(Cow::Borrowed(raw))),
             },
         }
@@ -233,7 +247,7 @@ impl<'a> Row<'a> {
     }
 
     pub fn guid(&self, col: Col) -> RowResult<Option<Guid>> {
-        match self.str(col)? {
+        match self.scalar(col, "a GUID")? {
             None => Ok(None),
             Some(s) => Guid::parse(&s).map_err(|_| self.wrong(col, "a GUID", &s)),
         }
@@ -266,7 +280,7 @@ impl<'a> Row<'a> {
                 _ => {}
             }
         }
-        match self.str(col)? {
+        match self.scalar(col, "a boolean")? {
             None => Ok(None),
             Some(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "" => Ok(None),
@@ -278,7 +292,7 @@ impl<'a> Row<'a> {
     }
 
     pub fn int(&self, col: Col) -> RowResult<Option<i64>> {
-        match self.str(col)? {
+        match self.scalar(col, "an integer")? {
             None => Ok(None),
             Some(s) => {
                 let t = s.trim();
@@ -294,7 +308,11 @@ impl<'a> Row<'a> {
 
     /// An option-set column: its integer value, or one of its labels (trimmed, case-insensitive).
     pub fn option(&self, col: Col, labels: &[(&str, i64)]) -> RowResult<Option<i64>> {
-        match self.str(col)? {
+        let expected = || {
+            let names: Vec<&str> = labels.iter().map(|(l, _)| *l).collect();
+            format!("a number or one of {}", names.join(", "))
+        };
+        match self.scalar_or(col, expected)? {
             None => Ok(None),
             Some(s) => {
                 let t = s.trim();
@@ -308,16 +326,13 @@ impl<'a> Row<'a> {
                     .iter()
                     .find(|(l, _)| l.eq_ignore_ascii_case(t))
                     .map(|(_, v)| Some(*v))
-                    .ok_or_else(|| {
-                        let names: Vec<&str> = labels.iter().map(|(l, _)| *l).collect();
-                        self.wrong(col, &format!("a number or one of {}", names.join(", ")), &s)
-                    })
+                    .ok_or_else(|| self.wrong(col, &expected(), &s))
             }
         }
     }
 
     pub fn timestamp(&self, col: Col) -> RowResult<Option<Timestamp>> {
-        match self.str(col)? {
+        match self.scalar(col, "an ISO 8601 date and time")? {
             None => Ok(None),
             Some(s) if s.trim().is_empty() => Ok(None),
             Some(s) => Timestamp::parse(&s)
@@ -341,7 +356,7 @@ impl<'a> Row<'a> {
 
     /// The `@odata.nextLink` of an expansion, when the export carries one.
     pub fn expansion_next_link(&self, col: Col) -> RowResult<Option<String>> {
-        match self.schema.cols[col.0].next_link_slot {
+        match self.schema.cols.get(col.0).and_then(|c| c.next_link_slot) {
             Some(slot) => self.text(Col(slot)),
             None => Ok(None),
         }
@@ -375,6 +390,7 @@ pub fn object_guid(obj: &serde_json::Map<String, serde_json::Value>, key: &str) 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

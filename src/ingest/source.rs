@@ -1,5 +1,7 @@
 //! Finding the files of each table in an export directory: formats, gzip, pages.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -155,7 +157,7 @@ pub fn discover(dir: &Path) -> std::io::Result<Discovery> {
             d.two_formats.insert(table);
             let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
             problems.push(Problem::file_level(
-                &files[0].name,
+                names.first().copied().unwrap_or(table),
                 ProblemKind::Fatal,
                 format!(
                     "table `{table}` comes in more than one format ({}); keep one",
@@ -164,15 +166,17 @@ pub fn discover(dir: &Path) -> std::io::Result<Discovery> {
             ));
         }
         for pair in files.windows(2) {
-            if pair[0].page == pair[1].page {
-                problems.push(Problem::file_level(
-                    &pair[1].name,
-                    ProblemKind::Fatal,
-                    format!(
-                        "page {} of `{table}` is there twice ({} and {})",
-                        pair[0].page, pair[0].name, pair[1].name
-                    ),
-                ));
+            if let [a, b] = pair {
+                if a.page == b.page {
+                    problems.push(Problem::file_level(
+                        &b.name,
+                        ProblemKind::Fatal,
+                        format!(
+                            "page {} of `{table}` is there twice ({} and {})",
+                            a.page, a.name, b.name
+                        ),
+                    ));
+                }
             }
         }
         let mut expected = 1;
@@ -200,6 +204,7 @@ pub fn discover(dir: &Path) -> std::io::Result<Discovery> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -1,11 +1,13 @@
 //! Opening input files: gzip, byte-order marks, UTF-16, and a bound on what one file may decompress to.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-/// The largest decompressed size of a file that is read whole (JSON pages, single objects). NDJSON and CSV are
-/// streamed and have no such bound.
+/// The largest decompressed size of a file that is read whole (JSON pages, single objects, UTF-16 text). NDJSON
+/// and CSV are streamed and have no such bound.
 pub const MAX_WHOLE_FILE: u64 = 2 << 30;
 
 /// A file that is not UTF-8 text or is too large to read whole.
@@ -19,6 +21,10 @@ pub enum TextError {
     TooLarge,
     #[error("the UTF-16 text is malformed at byte {0}")]
     BadUtf16(u64),
+    #[error("the file is empty: expected a JSON document (an OData response, an array or an object)")]
+    Empty,
+    #[error("the file is mostly NUL bytes: it is damaged or not a text export; export it again")]
+    Binary,
 }
 
 /// Decoded text plus a note when it had to be re-encoded.
@@ -54,22 +60,31 @@ fn sniff(head: &[u8]) -> Result<Encoding, TextError> {
     if head.starts_with(&[0xFE, 0xFF]) {
         return Ok(Encoding::Utf16 { little_endian: false });
     }
-    // UTF-16 text of ASCII characters has a NUL in every other byte; UTF-8 text never holds NUL.
-    let sample = &head[..head.len().min(512)];
+    // UTF-16 text of ASCII characters has a NUL in every other byte; UTF-8 text never holds NUL. NULs in both
+    // halves are neither: a damaged (zero-filled) or binary file.
+    let sample = head.get(..512).unwrap_or(head);
     if sample.len() >= 4 {
         let nul_even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
         let nul_odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
         let half = sample.len() / 2;
-        if nul_even * 3 > half * 2 || nul_odd * 3 > half * 2 {
-            return Err(TextError::Utf16WithoutBom);
+        match (nul_even * 3 > half * 2, nul_odd * 3 > half * 2) {
+            (true, true) => return Err(TextError::Binary),
+            (true, false) | (false, true) => return Err(TextError::Utf16WithoutBom),
+            (false, false) => {}
         }
     }
     Ok(Encoding::Utf8 { bom: false })
 }
 
+/// Decodes UTF-16 text that follows its 2-byte byte-order mark. An odd number of bytes is malformed (a
+/// truncated file), never padded.
 fn decode_utf16(bytes: &[u8], little_endian: bool) -> Result<Vec<u8>, TextError> {
-    let units = bytes.chunks(2).map(|c| {
-        let pair = [c[0], c.get(1).copied().unwrap_or(0)];
+    let chunks = bytes.chunks_exact(2);
+    if !chunks.remainder().is_empty() {
+        return Err(TextError::BadUtf16(2 + bytes.len() as u64 - 1));
+    }
+    let units = chunks.map(|c| {
+        let pair = [c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)];
         if little_endian {
             u16::from_le_bytes(pair)
         } else {
@@ -83,26 +98,52 @@ fn decode_utf16(bytes: &[u8], little_endian: bool) -> Result<Vec<u8>, TextError>
     Ok(out.into_bytes())
 }
 
+/// Refuses a file to be read whole before reading it when it is larger than [`MAX_WHOLE_FILE`]: a plain file by
+/// its size, a gzip file by decompressing it once without keeping anything (memory stays bounded whatever it
+/// expands to).
+fn check_whole_size(path: &Path, gzip: bool) -> Result<(), TextError> {
+    let size = if gzip {
+        io::copy(&mut open_raw(path, true)?.take(MAX_WHOLE_FILE + 1), &mut io::sink())?
+    } else {
+        std::fs::metadata(path)?.len()
+    };
+    if size > MAX_WHOLE_FILE {
+        return Err(TextError::TooLarge);
+    }
+    Ok(())
+}
+
+/// The text after a 2-byte UTF-16 byte-order mark.
+fn after_bom(bytes: &[u8]) -> &[u8] {
+    bytes.get(2..).unwrap_or_default()
+}
+
 const UTF16_NOTE: &str = "the file is UTF-16 (spreadsheet \"Unicode text\"); it was decoded, but save exports as UTF-8";
 
 /// Reads a whole file as UTF-8 bytes (not validated here: the parsers report invalid UTF-8 with a position).
+/// A file with nothing but white space is [`TextError::Empty`]: no JSON document is empty.
 pub fn read_whole(path: &Path, gzip: bool) -> Result<Decoded, TextError> {
+    check_whole_size(path, gzip)?;
     let mut bytes = Vec::new();
     open_raw(path, gzip)?.take(MAX_WHOLE_FILE + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_WHOLE_FILE {
         return Err(TextError::TooLarge);
     }
-    match sniff(&bytes)? {
+    let decoded = match sniff(&bytes)? {
         Encoding::Utf8 { bom: true } => {
             bytes.drain(..3);
-            Ok(Decoded { bytes, note: None })
+            Decoded { bytes, note: None }
         }
-        Encoding::Utf8 { bom: false } => Ok(Decoded { bytes, note: None }),
-        Encoding::Utf16 { little_endian } => Ok(Decoded {
-            bytes: decode_utf16(&bytes[2..], little_endian)?,
+        Encoding::Utf8 { bom: false } => Decoded { bytes, note: None },
+        Encoding::Utf16 { little_endian } => Decoded {
+            bytes: decode_utf16(after_bom(&bytes), little_endian)?,
             note: Some(UTF16_NOTE.to_string()),
-        }),
+        },
+    };
+    if decoded.bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(TextError::Empty);
     }
+    Ok(decoded)
 }
 
 /// Opens a file for streaming (NDJSON, CSV). A UTF-16 file is decoded whole first (such files come from
@@ -120,18 +161,20 @@ pub fn open_stream(path: &Path, gzip: bool) -> Result<(Box<dyn BufRead + Send>, 
             Ok((Box::new(reader), None))
         }
         Encoding::Utf16 { little_endian } => {
+            check_whole_size(path, gzip)?;
             let mut bytes = Vec::new();
             reader.take(MAX_WHOLE_FILE + 1).read_to_end(&mut bytes)?;
             if bytes.len() as u64 > MAX_WHOLE_FILE {
                 return Err(TextError::TooLarge);
             }
-            let text = decode_utf16(&bytes[2..], little_endian)?;
+            let text = decode_utf16(after_bom(&bytes), little_endian)?;
             Ok((Box::new(io::Cursor::new(text)), Some(UTF16_NOTE.to_string())))
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use std::io::Write;
@@ -173,6 +216,40 @@ mod tests {
         let f = write(&bytes);
         assert!(matches!(read_whole(f.path(), false), Err(TextError::Utf16WithoutBom)));
         assert!(matches!(open_stream(f.path(), false), Err(TextError::Utf16WithoutBom)));
+    }
+
+    #[test]
+    fn an_empty_or_blank_file_is_not_a_json_document() {
+        for bytes in [&b""[..], b" \r\n\t", b"\xEF\xBB\xBF\n"] {
+            let f = write(bytes);
+            assert!(
+                matches!(read_whole(f.path(), false), Err(TextError::Empty)),
+                "{bytes:?}"
+            );
+        }
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"").unwrap();
+        let f = write(&enc.finish().unwrap());
+        assert!(matches!(read_whole(f.path(), true), Err(TextError::Empty)));
+    }
+
+    #[test]
+    fn nul_bytes_everywhere_are_not_utf16() {
+        let f = write(&[0u8; 600]);
+        assert!(matches!(read_whole(f.path(), false), Err(TextError::Binary)));
+        assert!(matches!(open_stream(f.path(), false), Err(TextError::Binary)));
+    }
+
+    #[test]
+    fn utf16_with_an_odd_byte_count_is_malformed_not_padded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "a,b\n".encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        bytes.push(b'x');
+        let f = write(&bytes);
+        assert!(matches!(open_stream(f.path(), false), Err(TextError::BadUtf16(10))));
+        assert!(matches!(read_whole(f.path(), false), Err(TextError::BadUtf16(10))));
     }
 
     #[test]

@@ -71,3 +71,49 @@ pub fn gzip(path: &Path) -> PathBuf {
     std::fs::remove_file(path).unwrap();
     out
 }
+
+/// Runs dvposture like [`dvposture`], and measures the peak resident memory of that child alone (bytes), with
+/// `wait4(2)`: the other tests' children, running at the same time, do not count.
+#[allow(clippy::zombie_processes)] // reaped by wait4, not by Child::wait
+pub fn dvposture_measured(args: &[&str]) -> (Run, u64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dvposture"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).unwrap();
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for the child we spawned and have not waited for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        assert_eq!(e.raw_os_error(), Some(libc::EINTR), "wait4: {e}");
+    }
+    let code = std::process::ExitStatus::from_raw(status).code().unwrap_or(-1);
+    // Linux reports ru_maxrss in KiB.
+    let peak = usage.ru_maxrss as u64 * 1024;
+    let run = Run {
+        code,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    (run, peak)
+}

@@ -350,7 +350,7 @@ fn secrets_never_appear_in_messages() {
     assert!(!r.stdout.contains("sk-live"), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("customerinsights.json: unexpected shape: invalid type, expected a boolean"),
+            .contains("customerinsights.json:1:47: unexpected shape: invalid type, expected a boolean"),
         "{}",
         r.stdout
     );

@@ -1,7 +1,10 @@
 //! `entitydefinitions` (with expanded `Attributes`) and, for CSV exports, `attributedefinitions`.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use serde::Deserialize;
 
+use super::settings::without_value;
 use crate::ingest::problem::ProblemKind;
 use crate::ingest::reader::{read_table, TableLog};
 use crate::ingest::row::{RowError, Schema};
@@ -22,6 +25,7 @@ enum ManagedBool {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "an object {LogicalName, IsAuditEnabled}")]
 struct RawAttribute {
     #[serde(rename = "LogicalName", alias = "logicalname")]
     logical_name: Option<String>,
@@ -51,9 +55,13 @@ pub fn entity_definitions(files: &[SourceFile], log: &mut TableLog) -> Vec<Entit
         let mut attrs = Vec::new();
         if let Some(raw) = row.raw_json(attributes) {
             let list: Vec<RawAttribute> = serde_json::from_str(raw).map_err(|e| {
+                // Without the value serde quotes and its position inside this column (the row's is given).
                 RowError::field(
                     attributes,
-                    format!("expected an array of {{LogicalName, IsAuditEnabled}}: {e}"),
+                    format!(
+                        "expected an array of {{LogicalName, IsAuditEnabled}}: {}",
+                        without_value(&e)
+                    ),
                 )
             })?;
             for a in list {

@@ -1,6 +1,8 @@
 //! `businessunits`, `systemusers`, `teams`, `teammemberships`, `positions`, and the relationships real exports
 //! expand inside them.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use super::{Keyed, Pairs};
 use crate::id::{BusinessUnitId, Guid, PositionId, RoleId, TeamId, UserId};
 use crate::ingest::problem::ProblemKind;

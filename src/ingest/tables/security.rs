@@ -1,5 +1,7 @@
 //! Roles, privileges, their assignments, and field security.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use super::principals::expanded_ids;
 use super::{Keyed, Pairs};
 use crate::id::{BusinessUnitId, PrivilegeId, ProfileId, RoleId, TeamId, UserId};
@@ -153,7 +155,9 @@ pub fn privilege_tables(files: &[SourceFile], log: &mut TableLog) -> Vec<(Privil
 }
 
 fn depth(row: &Row, col: Col) -> RowResult<Depth> {
-    let text = row.str(col)?.ok_or_else(|| row.missing(col))?;
+    let text = row
+        .scalar(col, "a depth mask (1, 2, 4, 8) or Basic, Local, Deep, Global")?
+        .ok_or_else(|| row.missing(col))?;
     let t = text.trim();
     match t.parse::<i64>() {
         Ok(mask) => Depth::from_mask(mask).ok_or_else(|| {

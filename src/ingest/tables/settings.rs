@@ -1,5 +1,7 @@
 //! `organizations` (one row), `environment.json` and `customerinsights.json` (single objects).
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use serde_json::Value as Json;
 
 use crate::id::Guid;
@@ -15,8 +17,9 @@ fn org_setting(xml: &str, name: &str) -> Option<bool> {
     let lower = xml.to_ascii_lowercase();
     let open = format!("<{}>", name.to_ascii_lowercase());
     let start = lower.find(&open)? + open.len();
-    let end = lower[start..].find('<')? + start;
-    match lower[start..end].trim() {
+    let rest = lower.get(start..)?;
+    let end = rest.find('<')?;
+    match rest.get(..end)?.trim() {
         "true" | "1" => Some(true),
         "false" | "0" => Some(false),
         _ => None,
@@ -71,8 +74,8 @@ pub fn organizations(files: &[SourceFile], log: &mut TableLog) -> Option<Organiz
     rows.into_iter().next()
 }
 
-/// Reads a single JSON object file (`environment.json`, `customerinsights.json`).
-fn read_object(files: &[SourceFile], log: &mut TableLog) -> Option<Json> {
+/// Reads a single JSON object file (`environment.json`, `customerinsights.json`): the object and its text.
+fn read_object(files: &[SourceFile], log: &mut TableLog) -> Option<(Json, Vec<u8>)> {
     let file = files.first()?;
     log.files.push(file.name.clone());
     let fail = |log: &mut TableLog, line: Option<u64>, column: Option<u64>, msg: String| {
@@ -101,16 +104,18 @@ fn read_object(files: &[SourceFile], log: &mut TableLog) -> Option<Json> {
         Ok(v @ Json::Object(_)) => {
             log.rows = 1;
             log.rows_in_files = 1;
-            Some(v)
+            Some((v, decoded.bytes))
         }
         Ok(_) => fail(log, Some(1), Some(1), "expected a JSON object".into()),
+        // serde_json gives column 0 for an error just after a newline (EOF); positions are 1-based.
         Err(e) => fail(
             log,
             Some(e.line() as u64),
-            Some(e.column() as u64),
+            Some((e.column() as u64).max(1)),
             format!(
-                "invalid JSON: {}",
-                e.to_string().split(" at line ").next().unwrap_or_default()
+                "invalid JSON: {}{}",
+                e.to_string().split(" at line ").next().unwrap_or_default(),
+                if e.is_eof() { " (the file is truncated)" } else { "" }
             ),
         ),
     }
@@ -128,7 +133,8 @@ fn string(v: &Json, path: &[&str]) -> Option<String> {
 }
 
 pub fn environment(files: &[SourceFile], log: &mut TableLog) -> Option<Environment> {
-    let v = read_object(files, log)?;
+    let (v, _) = read_object(files, log)?;
+    let file = files.first().map(|f| f.name.as_str()).unwrap_or("environment.json");
     let security_group = match string(&v, &["properties", "linkedEnvironmentMetadata", "securityGroupId"]) {
         None => None,
         Some(s) => match Guid::parse(&s) {
@@ -137,7 +143,7 @@ pub fn environment(files: &[SourceFile], log: &mut TableLog) -> Option<Environme
                 log.push(Problem {
                     field: Some("properties.linkedEnvironmentMetadata.securityGroupId".into()),
                     ..Problem::file_level(
-                        &files[0].name,
+                        file,
                         ProblemKind::Note,
                         format!(
                             "expected a GUID, found {:?}; taken as no security group",
@@ -176,29 +182,40 @@ pub fn environment(files: &[SourceFile], log: &mut TableLog) -> Option<Environme
     })
 }
 
-/// serde's message without the value it quotes (`invalid type: string "...", expected a boolean`).
-fn without_value(e: &serde_json::Error) -> String {
+/// serde's message without the value it quotes (`invalid type: string "...", expected a boolean`) and without
+/// the position it appends (" at line L column C": carried separately).
+pub(crate) fn without_value(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    match msg.find(", expected") {
-        Some(i) if msg.starts_with("invalid") => {
-            let kind = msg.split(':').next().unwrap_or("invalid value");
-            format!("{kind}{}", &msg[i..])
+    let msg = msg.split(" at line ").next().unwrap_or_default();
+    match msg.split_once(", expected") {
+        Some((found, expected)) if msg.starts_with("invalid") => {
+            let kind = found.split(':').next().unwrap_or("invalid value");
+            format!("{kind}, expected{expected}")
         }
-        _ => msg,
+        _ => msg.to_string(),
     }
 }
 
 pub fn customer_insights(files: &[SourceFile], log: &mut TableLog) -> Option<CustomerInsights> {
-    let v = read_object(files, log)?;
-    match serde_json::from_value::<CustomerInsights>(v) {
+    let (_, text) = read_object(files, log)?;
+    let file = files
+        .first()
+        .map(|f| f.name.as_str())
+        .unwrap_or("customerinsights.json");
+    // From the text, not the parsed value, so that the error has a position.
+    match serde_json::from_slice::<CustomerInsights>(&text) {
         Ok(ci) => Some(ci),
         Err(e) => {
             // Values may be secrets: the message names what was expected, never what was found.
-            let p = Problem::file_level(
-                &files[0].name,
-                ProblemKind::UnreadableFile,
-                format!("unexpected shape: {}", without_value(&e)),
-            );
+            let p = Problem {
+                line: Some(e.line() as u64),
+                column: Some((e.column() as u64).max(1)),
+                ..Problem::file_level(
+                    file,
+                    ProblemKind::UnreadableFile,
+                    format!("unexpected shape: {}", without_value(&e)),
+                )
+            };
             log.problems.push(p.clone());
             log.unreadable = Some(p);
             None
@@ -207,6 +224,7 @@ pub fn customer_insights(files: &[SourceFile], log: &mut TableLog) -> Option<Cus
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::org_setting;
 

@@ -130,7 +130,8 @@ pub struct Finding {
     pub title: &'static str,
     pub message: String,
     pub subject: Subject,
-    pub evidence: serde_json::Value,
+    /// Shared: findings about many subjects with the same evidence (users of one grant set) hold it once.
+    pub evidence: std::sync::Arc<serde_json::Value>,
     /// Tells apart findings of one rule on one subject (a condition, a table, an action code); empty for most.
     #[serde(skip)]
     pub discriminator: String,

@@ -53,6 +53,25 @@ impl Interner {
     }
 }
 
+/// Bytes gathered before each write.
+const BUFFER: usize = 8 << 20;
+
+/// Appends one CSV field, quoted when it holds a comma, a quote or a line break (as the csv crate writes it).
+fn push_field(out: &mut Vec<u8>, field: &str) {
+    if field.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for b in field.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field.as_bytes());
+    }
+}
+
 /// How many grant sets are rendered to text at a time (bounds the memory of the texts not yet interned).
 const CHUNK: usize = 2048;
 
@@ -97,50 +116,70 @@ impl Engine<'_> {
                 );
             }
         }
-        // Per privilege: the table, right and name columns, ready to write.
-        let columns: Vec<[String; 3]> = self
+        // Every text a row is made of, CSV-escaped once: per privilege its `table,right,privilege,` columns, per
+        // depth `depth,`, per interned text the field itself. A row is then six copies of ready bytes.
+        let privilege_columns: Vec<Vec<u8>> = self
             .catalog
             .iter()
             .map(|info| {
-                [
-                    neutralize_formula(&info.tables.join(";")).into_owned(),
-                    info.right.map(|r| r.name()).unwrap_or_default().to_string(),
-                    neutralize_formula(&info.name).into_owned(),
-                ]
+                let mut b = Vec::new();
+                push_field(&mut b, &neutralize_formula(&info.tables.join(";")));
+                b.push(b',');
+                push_field(&mut b, info.right.map(|r| r.name()).unwrap_or_default());
+                b.push(b',');
+                push_field(&mut b, &neutralize_formula(&info.name));
+                b.push(b',');
+                b
             })
             .collect();
-        let interned: Vec<String> = texts.texts.iter().map(|s| neutralize_formula(s).into_owned()).collect();
+        let interned: Vec<Vec<u8>> = texts
+            .texts
+            .iter()
+            .map(|s| {
+                let mut b = Vec::new();
+                push_field(&mut b, &neutralize_formula(s));
+                b
+            })
+            .collect();
 
         let mut users: Vec<usize> = (0..t.users.len())
             .filter(|&u| self.user_grant_set[u].is_some())
             .collect();
         users.sort_by_key(|&u| t.users[u].id);
-        let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(out);
-        w.write_record(HEADER)?;
+        let mut buf: Vec<u8> = Vec::with_capacity(BUFFER + (1 << 16));
+        buf.extend_from_slice(HEADER.join(",").as_bytes());
+        buf.push(b'\n');
+        let mut prefix: Vec<u8> = Vec::new();
         for u in users {
             let user = &t.users[u];
-            let id = user.id.to_string();
             let name = user
                 .domain_name
                 .as_deref()
                 .or(user.full_name.as_deref())
                 .unwrap_or_default();
-            let name = neutralize_formula(name);
+            prefix.clear();
+            prefix.extend_from_slice(&user.id.0.to_dashed());
+            prefix.push(b',');
+            push_field(&mut prefix, &neutralize_formula(name));
+            prefix.push(b',');
             let set = self.user_grant_set[u].unwrap_or_default() as usize;
             for row in &codes[set] {
-                let [table, right, privilege] = &columns[row.privilege as usize];
-                w.write_field(&id)?;
-                w.write_field(name.as_bytes())?;
-                w.write_field(table)?;
-                w.write_field(right)?;
-                w.write_field(privilege)?;
-                w.write_field(row.depth.name())?;
-                w.write_field(&interned[row.business_units as usize])?;
-                w.write_field(&interned[row.via as usize])?;
-                w.write_record(None::<&[u8]>)?;
+                buf.extend_from_slice(&prefix);
+                buf.extend_from_slice(&privilege_columns[row.privilege as usize]);
+                buf.extend_from_slice(row.depth.name().as_bytes());
+                buf.push(b',');
+                buf.extend_from_slice(&interned[row.business_units as usize]);
+                buf.push(b',');
+                buf.extend_from_slice(&interned[row.via as usize]);
+                buf.push(b'\n');
+                if buf.len() >= BUFFER {
+                    out.write_all(&buf)?;
+                    buf.clear();
+                }
             }
         }
-        w.flush()?;
+        out.write_all(&buf)?;
+        out.flush()?;
         Ok(())
     }
 }

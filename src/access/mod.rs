@@ -119,6 +119,8 @@ pub struct Engine<'t> {
     pub tree: BusinessUnitTree,
     pub catalog: Vec<PrivilegeInfo>,
     pub catalog_problems: Vec<Problem>,
+    /// Each catalog privilege's position in bytewise name order (held privileges are listed in that order).
+    name_rank: Vec<u32>,
     /// The privileges of each role (indexed like `tenant.roles`): those of its root role.
     pub role_privileges: Vec<Vec<(u32, Depth)>>,
     pub grant_sets: Vec<GrantSet>,
@@ -152,6 +154,17 @@ impl<'t> Engine<'t> {
     pub fn build_scoped(tenant: &'t Tenant, scope: &Scope) -> Engine<'t> {
         let tree = BusinessUnitTree::build(tenant);
         let (catalog, catalog_problems) = catalog::build(tenant);
+        let mut by_name: Vec<u32> = (0..catalog.len() as u32).collect();
+        by_name.sort_by(|&a, &b| {
+            catalog[a as usize]
+                .name
+                .as_bytes()
+                .cmp(catalog[b as usize].name.as_bytes())
+        });
+        let mut name_rank = vec![0u32; catalog.len()];
+        for (rank, &p) in by_name.iter().enumerate() {
+            name_rank[p as usize] = rank as u32;
+        }
 
         let mut own_privileges: HashMap<_, Vec<(u32, Depth)>> = HashMap::new();
         for rp in &tenant.role_privileges {
@@ -266,6 +279,7 @@ impl<'t> Engine<'t> {
             tree,
             catalog,
             catalog_problems,
+            name_rank,
             role_privileges,
             grant_sets: Vec::new(),
             user_grant_set,
@@ -344,6 +358,7 @@ impl<'t> Engine<'t> {
                 ));
             }
         }
+        // Stable: grants of one privilege and assignment keep their order.
         pairs.sort_by_key(|(p, g)| (*p, g.assignment));
         let grants: Vec<Grant> = pairs.iter().map(|(_, g)| *g).collect();
         let mut held: Vec<Held> = Vec::new();
@@ -361,13 +376,8 @@ impl<'t> Engine<'t> {
                 }),
             }
         }
-        held.sort_by(|a, b| {
-            self.catalog[a.privilege as usize]
-                .name
-                .as_bytes()
-                .cmp(self.catalog[b.privilege as usize].name.as_bytes())
-                .then(a.privilege.cmp(&b.privilege))
-        });
+        // Bytewise by name, then by index (the rank is unique per privilege, so ties are between equal names).
+        held.sort_unstable_by_key(|h| self.name_rank[h.privilege as usize]);
         let mut set = GrantSet {
             access_mode,
             assignments,
@@ -483,7 +493,8 @@ impl<'t> Engine<'t> {
             .copied()
             .collect();
         let mut kept = kept;
-        kept.sort_by(|a, b| (a.0.name(), a.1.to_string()).cmp(&(b.0.name(), b.1.to_string())));
+        // Ids compare as their lower-case hex text does (fixed width).
+        kept.sort_by(|a, b| (a.0.name(), a.1).cmp(&(b.0.name(), b.1)));
         kept
     }
 

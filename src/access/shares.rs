@@ -127,27 +127,39 @@ impl Engine<'_> {
             .enumerate()
             .map(|(i, n)| (n.as_str(), i as u32))
             .collect();
-        // The rights each grant set holds on each shared table, computed once per grant set: (table, rights) sorted.
-        let rights_of_set = |set: u32| -> Vec<(u32, u32)> {
-            let mut m: HashMap<u32, u32> = HashMap::new();
+        // For each privilege of the catalog: its right and the shared tables it covers.
+        let covered: Vec<(u32, Vec<u32>)> = self
+            .catalog
+            .iter()
+            .map(|info| match info.right {
+                Some(right) => (
+                    right.mask(),
+                    info.tables
+                        .iter()
+                        .filter_map(|t| table_index.get(t.as_str()).copied())
+                        .collect(),
+                ),
+                None => (0, Vec::new()),
+            })
+            .collect();
+        // The rights each grant set holds on each shared table, computed once per grant set (a dense row: few
+        // tables hold shared records).
+        let tables = shares.tables.len();
+        let rights_of_set = |set: u32| -> Vec<u32> {
+            let mut row = vec![0u32; tables];
             for h in &self.grant_sets[set as usize].held {
-                let info = &self.catalog[h.privilege as usize];
-                if let Some(right) = info.right {
-                    for table in &info.tables {
-                        if let Some(&ti) = table_index.get(table.as_str()) {
-                            *m.entry(ti).or_default() |= right.mask();
-                        }
+                if let Some((mask, covered_tables)) = covered.get(h.privilege as usize) {
+                    for &t in covered_tables {
+                        row[t as usize] |= *mask;
                     }
                 }
             }
-            let mut v: Vec<(u32, u32)> = m.into_iter().collect();
-            v.sort_unstable();
-            v
+            row
         };
-        let mut by_set: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+        let mut by_set: Vec<Option<Vec<u32>>> = vec![None; self.grant_sets.len()];
         let mut set_rights = |set: u32, table: u32| -> u32 {
-            let v = by_set.entry(set).or_insert_with(|| rights_of_set(set));
-            v.binary_search_by_key(&table, |e| e.0).map_or(0, |i| v[i].1)
+            let row = by_set[set as usize].get_or_insert_with(|| rights_of_set(set));
+            row.get(table as usize).copied().unwrap_or(0)
         };
         let mut by_team: HashMap<(usize, u32), u32> = HashMap::new();
         // Rows grouped by principal (a counting sort: principals are dense indices), then by table and record

@@ -262,7 +262,7 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, analysis: &'a Analysis, ct
                 title: j.finding.title,
                 message: &j.finding.message,
                 subject: &j.finding.subject,
-                evidence: &j.finding.evidence,
+                evidence: j.finding.evidence.as_ref(),
                 fingerprint: &j.finding.fingerprint,
                 status: j.status,
                 waiver: j.waiver.as_ref(),

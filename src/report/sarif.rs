@@ -513,7 +513,7 @@ fn result(j: &Judged, metas: &[RuleMeta], inputs: &[TableInput]) -> SarifResult 
             confidence: f.confidence,
             status: j.status,
             subject: f.subject.clone(),
-            evidence: f.evidence.clone(),
+            evidence: f.evidence.as_ref().clone(),
         },
     }
 }

@@ -1,6 +1,8 @@
 //! `elevated-marketing-privileges`: organization-wide rights on website tables or on marketing e-mail dynamic
 //! content metadata, listed for review.
 
+use std::sync::Arc;
+
 use serde_json::json;
 
 use super::data::journeys;
@@ -18,7 +20,7 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
         return Outcome::NotEvaluated("entitydefinitions has none of the website or dynamic content metadata tables".into());
     }
     // The privileges are those of the user's grant set: computed once per set.
-    let mut by_set: std::collections::HashMap<u32, Option<(usize, serde_json::Value)>> = std::collections::HashMap::new();
+    let mut by_set: std::collections::HashMap<u32, Option<(usize, Arc<serde_json::Value>)>> = std::collections::HashMap::new();
     for u in cx.people() {
         let Some(set_index) = cx.engine.user_grant_set[u] else { continue };
         let Some(set) = cx.engine.grant_set_of(u) else { continue };
@@ -34,14 +36,14 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
             }
             let count = hits.len();
             hits.truncate(20);
-            (count > 0).then(|| (count, serde_json::Value::Array(hits)))
+            (count > 0).then(|| (count, Arc::new(json!({ "count": count, "privileges": hits }))))
         });
         let Some((count, hits)) = hits else { continue };
         let count = *count;
         out.add(
             cx.user_subject(u),
             format!("{} holds {} organization-wide privilege{} on website or dynamic content tables; review that they need them.", t.users[u].display_name(), count, if count == 1 { "" } else { "s" }),
-            json!({ "count": count, "privileges": hits.clone() }),
+            Arc::clone(hits),
         );
     }
     Outcome::Evaluated

@@ -234,7 +234,12 @@ pub struct Findings {
 
 impl Findings {
     /// A finding at the rule's default severity and confidence; adjust the returned finding for exceptions.
-    pub fn add(&mut self, subject: Subject, message: impl Into<String>, evidence: Value) -> &mut Finding {
+    pub fn add(
+        &mut self,
+        subject: Subject,
+        message: impl Into<String>,
+        evidence: impl Into<std::sync::Arc<Value>>,
+    ) -> &mut Finding {
         self.items.push(Finding {
             rule: self.rule,
             severity: self.meta.severity,
@@ -242,7 +247,7 @@ impl Findings {
             title: &self.meta.title,
             message: message.into(),
             subject,
-            evidence,
+            evidence: evidence.into(),
             discriminator: String::new(),
             fingerprint: String::new(),
         });

@@ -306,7 +306,7 @@ fn synthetic(rule: &'static str, title: &'static str, severity: Severity, n: usi
         message: format!("Synthetic finding {n} at {severity}."),
         fingerprint: fingerprint(rule, SubjectKind::User, &id, ""),
         subject: Subject::new(SubjectKind::User, id, format!("user{n}@contoso.com")),
-        evidence: json!({ "n": n }),
+        evidence: json!({ "n": n }).into(),
         discriminator: String::new(),
     }
 }

@@ -12,7 +12,11 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
         return Outcome::NotApplicable(NO_JOURNEYS.into());
     }
     let j = journeys();
+    let lead_score = cx.roles_named(&j.lead_score_roles);
     for u in cx.people() {
+        if !cx.holds_any(u, &lead_score) {
+            continue;
+        }
         let roles: Vec<String> = cx.roles_of(u).into_iter().map(|h| h.source.name.clone()).collect();
         let has = |lists: &Vec<Vec<String>>| roles.iter().any(|r| lists.iter().any(|a| matches(r, a)));
         if has(&j.lead_score_roles) && !has(&j.core_marketing_roles) && !has(&j.sales_roles) {

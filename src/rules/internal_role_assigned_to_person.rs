@@ -12,7 +12,11 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
         return Outcome::NotApplicable(NO_JOURNEYS.into());
     }
     let j = journeys();
+    let internal = cx.roles_named(&j.internal_only_roles);
     for u in cx.people() {
+        if !cx.holds_any(u, &internal) {
+            continue;
+        }
         if t.users[u].full_name.as_deref().is_some_and(|n| matches(n, &j.marketing_user)) {
             continue;
         }

@@ -430,6 +430,23 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// For each role of the tenant (by index), whether its root role's name is one of the alias lists: names are
+    /// normalized once per role, not once per user.
+    pub fn roles_named(&self, lists: &[Vec<String>]) -> Vec<bool> {
+        let t = self.tenant;
+        t.roles
+            .iter()
+            .map(|r| lists.iter().any(|aliases| data::matches(&t.root_role(r).name, aliases)))
+            .collect()
+    }
+
+    /// Whether an enabled user holds (directly or through a team) one of the roles flagged by [`Self::roles_named`].
+    pub fn holds_any(&self, user: usize, flags: &[bool]) -> bool {
+        self.engine
+            .grant_set_of(user)
+            .is_some_and(|set| set.assignments.iter().any(|a| flags.get(a.role as usize).copied().unwrap_or(false)))
+    }
+
     /// System Administrator: by template id, or by name when the roles file has no template column.
     pub fn is_system_administrator(&self, role: &Role) -> bool {
         role.template == Some(crate::model::SYSTEM_ADMINISTRATOR_TEMPLATE)

@@ -22,8 +22,34 @@ pub struct FieldSecurity {
     /// Profile names, sorted.
     pub profiles: Vec<String>,
     pub system_administrator: bool,
-    /// (table, column) -> permission, for every secured column the user has any permission on.
+    /// (table, column) -> permission, for every secured column the user has any permission on. In JSON, a list
+    /// of `{table, column, read, create, update, read_unmasked}` in (table, column) order (a JSON object's keys
+    /// must be strings).
+    #[serde(serialize_with = "columns_as_list")]
     pub columns: BTreeMap<(String, String), ColumnPermission>,
+}
+
+fn columns_as_list<S: serde::Serializer>(
+    columns: &BTreeMap<(String, String), ColumnPermission>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct SecuredColumn<'a> {
+        table: &'a str,
+        column: &'a str,
+        read: bool,
+        create: bool,
+        update: bool,
+        read_unmasked: i64,
+    }
+    s.collect_seq(columns.iter().map(|((table, column), p)| SecuredColumn {
+        table,
+        column,
+        read: p.read,
+        create: p.create,
+        update: p.update,
+        read_unmasked: p.read_unmasked,
+    }))
 }
 
 impl Engine<'_> {

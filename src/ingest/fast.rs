@@ -166,8 +166,9 @@ impl<'a> Scanner<'a> {
         token.get(1..token.len() - 1)
     }
 
-    /// One flat row object at `pos` (which holds `{`) into `cells`. Duplicate keys: the first non-null value
-    /// wins, as in the serde path.
+    /// One flat row object at `pos` (which holds `{`) into `cells`. A column given twice (a repeated key, both
+    /// spellings of a lookup) keeps its first non-null value, as in the serde path; a second, different non-null
+    /// value gives up (the serde path skips the row and says where).
     fn row(&mut self, schema: &Schema, cache: &mut KeyCache, cells: &mut [Option<Cell<'a>>]) -> Option<()> {
         self.pos += 1;
         self.ws();
@@ -184,19 +185,22 @@ impl<'a> Scanner<'a> {
             let token = self.scalar()?;
             if let Some(col) = cache.column(schema, ordinal, key) {
                 let slot = cells.get_mut(col.0)?;
-                if slot.is_none()
-                    || matches!(
-                        slot,
-                        Some(Cell {
-                            value: Value::Json("null"),
-                            ..
+                match slot {
+                    Some(Cell {
+                        value: Value::Json(first),
+                        ..
+                    }) if *first != "null" => {
+                        // Another non-null value for the same column: the serde path reports it.
+                        if token != "null" && token != *first {
+                            return None;
+                        }
+                    }
+                    _ => {
+                        *slot = Some(Cell {
+                            value: Value::Json(token),
+                            offset: base + at,
                         })
-                    )
-                {
-                    *slot = Some(Cell {
-                        value: Value::Json(token),
-                        offset: base + at,
-                    });
+                    }
                 }
             }
             ordinal += 1;
@@ -390,13 +394,27 @@ mod tests {
         let s = schema();
         let mut cells = vec![None; s.len()];
         object(
-            r#"{"a":null,"a":"2","a":"3"}"#,
+            r#"{"a":null,"a":"2","a":"2","a":null}"#,
             &s,
             &mut KeyCache::default(),
             &mut cells,
         )
         .unwrap();
         assert_eq!(tokens(&cells)[0], Some("\"2\"".into()));
+    }
+
+    #[test]
+    fn gives_up_on_a_column_given_twice_with_different_values() {
+        let s = schema();
+        let mut cache = KeyCache::default();
+        for text in [
+            r#"{"a":null,"a":"2","a":"3"}"#,
+            r#"{"a":"x","_ownerid_value":"1","ownerid":"2"}"#,
+            r#"{"a":"x","ownerid":1,"OwnerId":"1"}"#,
+        ] {
+            let mut cells = vec![None; s.len()];
+            assert!(object(text, &s, &mut cache, &mut cells).is_none(), "{text}");
+        }
     }
 
     #[test]

@@ -209,12 +209,13 @@ fn who_can(engine: &Engine) -> Vec<WhoCanRow> {
                 .map(|(name, s, hi)| {
                     let set = &engine.grant_sets[s as usize];
                     let h = &set.held[hi];
-                    (name, engine.via(set, h, &engine.business_units(set, h)).join("; "))
+                    let via = engine.via(set, h, &engine.business_units(set, h)).join("; ");
+                    (shorten(&name, MAX_TEXT), shorten(&via, 2 * MAX_TEXT))
                 })
                 .collect();
             WhoCanRow {
-                privilege: info.name.clone(),
-                tables: info.tables.join(", "),
+                privilege: shorten(&info.name, MAX_TEXT),
+                tables: shorten(&info.tables.join(", "), 2 * MAX_TEXT),
                 depth: if min_depth[&p] == Depth::Global {
                     "Global"
                 } else {

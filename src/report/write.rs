@@ -2,7 +2,8 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes a file through a temporary file in the same directory and a rename, so that a crash never leaves
-/// a half-written report (the previous one stays intact).
+/// a half-written report (the previous one stays intact). Once the report is in place, the temporary files of
+/// the same report left by runs that were killed are removed.
 pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -12,7 +13,7 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = dir.join(temp_name(&name, std::process::id()));
     let result = (|| {
         let file = std::fs::File::create(&tmp)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -23,6 +24,88 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
+        return result;
     }
+    // The rename is durable once the directory is synced (not possible, nor needed, on Windows).
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    remove_stale_temp_files(dir, &name);
     result
+}
+
+/// `.report.json.tmp-1234`: the temporary file of `name` written by process `pid`.
+fn temp_name(name: &str, pid: u32) -> String {
+    format!("{}{pid}", temp_prefix(name))
+}
+
+fn temp_prefix(name: &str) -> String {
+    format!(".{name}.tmp-")
+}
+
+/// Removes the temporary files of `name` (of [`temp_name`]'s pattern, nothing else) left by processes that no
+/// longer run. Best effort: a file that cannot be removed stays.
+fn remove_stale_temp_files(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = temp_prefix(name);
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix.as_str()))
+            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !is_running(pid, &entry.path()) && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether the process that writes `temp` may still be running (another `analyze` into the same directory).
+fn is_running(pid: u32, temp: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    if Path::new("/proc/self").exists() {
+        return Path::new("/proc").join(pid.to_string()).exists();
+    }
+    // Elsewhere: a temporary file untouched for an hour is a leftover (a running writer touches it all along).
+    let _ = pid;
+    !std::fs::metadata(temp)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_removes_the_stale_temporary_files_of_its_report_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // No process runs with the largest pid.
+        let stale = temp_name("report.json", u32::MAX);
+        let kept = [
+            temp_name("report.html", u32::MAX),
+            ".report.json.tmp-".to_string(),
+            ".report.json.tmp-12x".to_string(),
+            "report.json.tmp-1".to_string(),
+        ];
+        for name in kept.iter().chain([&stale]) {
+            std::fs::write(dir.path().join(name), b"partial").unwrap();
+        }
+        write_atomically(&dir.path().join("report.json"), |w| w.write_all(b"{}")).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("report.json")).unwrap(), b"{}");
+        if cfg!(target_os = "linux") {
+            assert!(!dir.path().join(&stale).exists(), "{stale} is removed");
+        }
+        for name in &kept {
+            assert!(dir.path().join(name).exists(), "{name} is kept");
+        }
+    }
 }

@@ -442,9 +442,11 @@ impl<'a> Context<'a> {
 
     /// Whether an enabled user holds (directly or through a team) one of the roles flagged by [`Self::roles_named`].
     pub fn holds_any(&self, user: usize, flags: &[bool]) -> bool {
-        self.engine
-            .grant_set_of(user)
-            .is_some_and(|set| set.assignments.iter().any(|a| flags.get(a.role as usize).copied().unwrap_or(false)))
+        self.engine.grant_set_of(user).is_some_and(|set| {
+            set.assignments
+                .iter()
+                .any(|a| flags.get(a.role as usize).copied().unwrap_or(false))
+        })
     }
 
     /// System Administrator: by template id, or by name when the roles file has no template column.

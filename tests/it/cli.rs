@@ -187,6 +187,36 @@ fn access_json_has_paths_depths_and_shares() {
     );
 }
 
+/// Field security in JSON: a list of secured columns (a JSON object cannot be keyed by (table, column)).
+#[test]
+fn access_json_lists_the_secured_columns_of_a_user() {
+    let r = dvposture(&["access", &sample(), "--user", "marek.dvorak@contoso.com", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let fs = &v["field_security"];
+    assert_eq!(fs["system_administrator"], true, "{fs:#}");
+    let columns = fs["columns"].as_array().unwrap();
+    assert!(!columns.is_empty(), "{fs:#}");
+    for c in columns {
+        assert!(c["table"].is_string() && c["column"].is_string(), "{c:#}");
+        assert_eq!(
+            (&c["read"], &c["create"], &c["update"], &c["read_unmasked"]),
+            (
+                &serde_json::json!(true),
+                &serde_json::json!(true),
+                &serde_json::json!(true),
+                &serde_json::json!(3)
+            ),
+            "an administrator has every secured column: {c:#}"
+        );
+    }
+    let keys: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|c| (c["table"].as_str().unwrap(), c["column"].as_str().unwrap()))
+        .collect();
+    assert!(keys.is_sorted(), "{keys:?}");
+}
+
 #[test]
 fn access_rejects_unknown_and_ambiguous_users_with_candidates() {
     let r = dvposture(&["access", &sample(), "--user", "marek.dvorak@contoso.co"]);

@@ -188,11 +188,23 @@ fn a_killed_analyze_leaves_old_or_complete_new_reports() {
         "no attempt killed analyze while it was writing a report"
     );
 
-    // A leftover temporary file does not stop the next run, which replaces every report.
+    // A leftover temporary file does not stop the next run, which replaces every report and removes the
+    // leftovers of the killed runs (their processes are gone); other hidden files stay.
     let last = tmp.path().join(format!("attempt-{}", TARGETS.len() - 1));
+    std::fs::write(last.join(".report.json.tmp-4194304"), b"partial").unwrap();
+    std::fs::write(last.join(".keep.tmp-1"), b"not ours").unwrap();
     assert!(analyze(&big, &last).status().unwrap().success());
     let now = reports(&last);
     for (name, bytes) in &now {
         assert_complete_new(name, bytes, &reference);
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&last)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !REPORTS.contains(&n.as_str()))
+        .collect();
+    left.sort();
+    if cfg!(target_os = "linux") {
+        assert_eq!(left, [".keep.tmp-1"], "stale temporary files are removed");
     }
 }

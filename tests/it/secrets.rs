@@ -263,7 +263,6 @@ fn a_customer_insights_file_broken_by_a_secret_value_does_not_quote_it() {
 
 /// `access --user --json` for a user with field-security permissions (an administrator has every column).
 #[test]
-#[ignore = "access/fieldsec.rs: FieldSecurity.columns is keyed by (table, column): serde_json fails, \"key must be a string\""]
 fn access_json_for_an_administrator_leaks_nothing() {
     let dir = export_with_secrets();
     let r = dvposture(&[

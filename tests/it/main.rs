@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod crash_write;
 mod fixtures;
+mod fuzz_regressions;
 mod gate;
 mod html;
 mod ingest_bad_input;

@@ -1,0 +1,7 @@
+//! `csv`: see fuzz/README.md.
+#![no_main]
+
+use dvposture_fuzz::{fuzz_reader, Target};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| fuzz_reader(Target::Csv, data));

@@ -188,37 +188,6 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         engine.grant_sets.len(),
         engine.user_grant_set.iter().filter(|s| s.is_some()).count()
     ));
-    let hierarchy = Hierarchy::build(&export.tenant);
-    let now = Timestamp::now();
-    let ctx = report::json::ReportContext {
-        generated_at: now,
-        as_of: args.as_of.unwrap_or(now.date()),
-    };
-    progress.step("applying the rules");
-    let (excluded, unmatched_exclusions) = rules::resolve_excluded(&export.tenant, &config.exclude);
-    for e in &unmatched_exclusions {
-        eprintln!("warning: excluded principal {e:?} matches no user in the export");
-    }
-    let shared = rules::Shared {
-        tenant: &export.tenant,
-        engine: &engine,
-        hierarchy: hierarchy.as_ref(),
-        as_of: ctx.as_of,
-        excluded,
-    };
-    let results = rules::run(&shared, &config);
-    for r in results.iter().filter(|r| r.elapsed.as_millis() >= 50) {
-        progress.detail(&format!("rule {} took {:.3}s", r.id, r.elapsed.as_secs_f64()));
-    }
-    let mut analysis = policy::apply(results, &config, ctx.as_of);
-    for w in &analysis.expired_waivers {
-        eprintln!(
-            "warning: the waiver of {} on line {} expired on {}; it no longer applies",
-            w.rule,
-            w.line,
-            w.expires.map(|d| d.to_string()).unwrap_or_default()
-        );
-    }
     if let Some(b) = &baseline {
         let this = export
             .tenant
@@ -240,11 +209,88 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
                 return Ok(EXIT_ERROR);
             }
         }
+    }
+    let now = Timestamp::now();
+    let ctx = report::json::ReportContext {
+        generated_at: now,
+        as_of: args.as_of.unwrap_or(now.date()),
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
+    let wants = |f: ReportFormat| args.format.contains(&f) || args.format.contains(&ReportFormat::All);
+    let access_path = args.out.join("effective-access.csv");
+    std::thread::scope(|scope| {
+        // effective-access.csv needs only the engine: it is written while the rules run and the other reports
+        // are written (its writing is bound by the disk, the rules by the processor).
+        let access = wants(ReportFormat::Access).then(|| {
+            scope.spawn(|| report::write_atomically(&access_path, |w: &mut dyn Write| engine.write_effective_access(w)))
+        });
+        let code = analyze_and_report(
+            args,
+            quiet,
+            &progress,
+            &export,
+            &engine,
+            &config,
+            &gate,
+            baseline.as_ref(),
+            &ctx,
+        )?;
+        if let Some(handle) = access {
+            progress.step("writing effective-access.csv");
+            let written = handle
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the effective-access.csv writer stopped")));
+            written.with_context(|| format!("cannot write {}", access_path.display()))?;
+        }
+        progress.finish();
+        Ok(code)
+    })
+}
+
+/// The rules, the gate and every report but effective-access.csv; the exit code.
+#[allow(clippy::too_many_arguments)]
+fn analyze_and_report(
+    args: &AnalyzeArgs,
+    quiet: bool,
+    progress: &Progress,
+    export: &Export,
+    engine: &Engine,
+    config: &Config,
+    gate: &policy::Gate,
+    baseline: Option<&policy::Baseline>,
+    ctx: &report::json::ReportContext,
+) -> Result<i32> {
+    let hierarchy = Hierarchy::build(&export.tenant);
+    progress.step("applying the rules");
+    let (excluded, unmatched_exclusions) = rules::resolve_excluded(&export.tenant, &config.exclude);
+    for e in &unmatched_exclusions {
+        eprintln!("warning: excluded principal {e:?} matches no user in the export");
+    }
+    let shared = rules::Shared {
+        tenant: &export.tenant,
+        engine,
+        hierarchy: hierarchy.as_ref(),
+        as_of: ctx.as_of,
+        excluded,
+    };
+    let results = rules::run(&shared, config);
+    for r in results.iter().filter(|r| r.elapsed.as_millis() >= 50) {
+        progress.detail(&format!("rule {} took {:.3}s", r.id, r.elapsed.as_secs_f64()));
+    }
+    let mut analysis = policy::apply(results, config, ctx.as_of);
+    for w in &analysis.expired_waivers {
+        eprintln!(
+            "warning: the waiver of {} on line {} expired on {}; it no longer applies",
+            w.rule,
+            w.line,
+            w.expires.map(|d| d.to_string()).unwrap_or_default()
+        );
+    }
+    if let Some(b) = &baseline {
         analysis.mark_against(b);
     }
     let verdict = gate.is_set().then(|| gate.judge(&analysis));
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
     let wants = |f: ReportFormat| args.format.contains(&f) || args.format.contains(&ReportFormat::All);
     let mut written = Vec::new();
     let mut write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| -> Result<()> {
@@ -254,7 +300,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         written.push(path);
         Ok(())
     };
-    let mut report = report::json::build(&export, &engine, &analysis, &ctx);
+    let mut report = report::json::build(export, engine, &analysis, ctx);
     report.gate = verdict.as_ref();
     if wants(ReportFormat::Json) {
         write("report.json", &mut |w| {
@@ -264,7 +310,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     }
     if wants(ReportFormat::Html) {
         progress.step("rendering report.html");
-        let extras = report::html::extras(&export, &engine);
+        let extras = report::html::extras(export, engine);
         let page = report::html::render(&report, &extras)?;
         write("report.html", &mut |w| w.write_all(page.as_bytes()))?;
     }
@@ -282,13 +328,9 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     if wants(ReportFormat::Csv) {
         write("findings.csv", &mut |w| report::csv::write_findings(w, &analysis))?;
         write("access-review.csv", &mut |w| {
-            report::csv::write_access_review(w, &engine)
+            report::csv::write_access_review(w, engine)
         })?;
     }
-    if wants(ReportFormat::Access) {
-        write("effective-access.csv", &mut |w| engine.write_effective_access(w))?;
-    }
-    progress.finish();
     if !quiet {
         let t = &export.tenant;
         let enabled = t.users.iter().filter(|u| t.is_enabled(u)).count();

@@ -217,12 +217,11 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
-    let wants = |f: ReportFormat| args.format.contains(&f) || args.format.contains(&ReportFormat::All);
     let access_path = args.out.join("effective-access.csv");
     std::thread::scope(|scope| {
         // effective-access.csv needs only the engine: it is written while the rules run and the other reports
         // are written (its writing is bound by the disk, the rules by the processor).
-        let access = wants(ReportFormat::Access).then(|| {
+        let access = args.wants(ReportFormat::Access).then(|| {
             scope.spawn(|| report::write_atomically(&access_path, |w: &mut dyn Write| engine.write_effective_access(w)))
         });
         let code = analyze_and_report(
@@ -291,7 +290,6 @@ fn analyze_and_report(
         analysis.mark_against(b);
     }
     let verdict = gate.is_set().then(|| gate.judge(&analysis));
-    let wants = |f: ReportFormat| args.format.contains(&f) || args.format.contains(&ReportFormat::All);
     let mut written = Vec::new();
     let mut write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| -> Result<()> {
         let path = args.out.join(name);
@@ -302,30 +300,30 @@ fn analyze_and_report(
     };
     let mut report = report::json::build(export, engine, &analysis, ctx);
     report.gate = verdict.as_ref();
-    if wants(ReportFormat::Json) {
+    if args.wants(ReportFormat::Json) {
         write("report.json", &mut |w| {
             serde_json::to_writer_pretty(&mut *w, &report)?;
             w.write_all(b"\n")
         })?;
     }
-    if wants(ReportFormat::Html) {
+    if args.wants(ReportFormat::Html) {
         progress.step("rendering report.html");
         let extras = report::html::extras(export, engine);
         let page = report::html::render(&report, &extras)?;
         write("report.html", &mut |w| w.write_all(page.as_bytes()))?;
     }
-    if wants(ReportFormat::Sarif) {
+    if args.wants(ReportFormat::Sarif) {
         let sarif = report::sarif::render(&analysis, &report, &export_dir_name(&args.export_dir));
         write("report.sarif", &mut |w| {
             serde_json::to_writer_pretty(&mut *w, &sarif)?;
             w.write_all(b"\n")
         })?;
     }
-    if wants(ReportFormat::Md) {
+    if args.wants(ReportFormat::Md) {
         let md = report::markdown::render(&report, &analysis, verdict.as_ref(), baseline.is_some());
         write("summary.md", &mut |w| w.write_all(md.as_bytes()))?;
     }
-    if wants(ReportFormat::Csv) {
+    if args.wants(ReportFormat::Csv) {
         write("findings.csv", &mut |w| report::csv::write_findings(w, &analysis))?;
         write("access-review.csv", &mut |w| {
             report::csv::write_access_review(w, engine)

@@ -65,6 +65,13 @@ pub struct AnalyzeArgs {
     pub require_rules: Option<String>,
 }
 
+impl AnalyzeArgs {
+    /// Whether `--format` asks for this report (or for `all`).
+    pub fn wants(&self, format: ReportFormat) -> bool {
+        self.format.contains(&format) || self.format.contains(&ReportFormat::All)
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     /// The earlier report.json.

@@ -5,6 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::id::HEX_DIGITS;
+
 /// Ordered: `Critical > High > Medium > Low > Info`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -148,11 +150,10 @@ pub fn fingerprint(rule: &str, kind: SubjectKind, id: &str, discriminator: &str)
         }
         h.update(part.as_bytes());
     }
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(64);
     for b in h.finalize() {
-        hex.push(DIGITS[usize::from(b >> 4)] as char);
-        hex.push(DIGITS[usize::from(b & 0xF)] as char);
+        hex.push(HEX_DIGITS[usize::from(b >> 4)] as char);
+        hex.push(HEX_DIGITS[usize::from(b & 0xF)] as char);
     }
     hex
 }

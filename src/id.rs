@@ -19,6 +19,9 @@ impl Guid {
     }
 }
 
+/// Lower-case hex digits, by value.
+pub const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// Hex digit values; 0xFF for a byte that is not one.
 const HEX: [u8; 256] = {
     let mut t = [0xFFu8; 256];
@@ -44,35 +47,17 @@ const DASHED: [usize; 32] = [
 
 /// 32 hex digits, bare or dashed 8-4-4-4-12.
 fn decode_hex_guid(bytes: &[u8]) -> Option<u128> {
-    let digit = |i: usize| HEX[bytes.get(i).copied().unwrap_or(0) as usize];
-    let (mut hi, mut lo, mut bad) = (0u64, 0u64, 0u8);
-    match bytes.len() {
-        36 => {
-            if [8, 13, 18, 23].iter().any(|&i| bytes.get(i) != Some(&b'-')) {
-                return None;
-            }
-            for (k, &i) in DASHED.iter().enumerate() {
-                let d = digit(i);
-                bad |= d;
-                if k < 16 {
-                    hi = (hi << 4) | u64::from(d & 0xF);
-                } else {
-                    lo = (lo << 4) | u64::from(d & 0xF);
-                }
-            }
-        }
-        32 => {
-            for i in 0..32 {
-                let d = digit(i);
-                bad |= d;
-                if i < 16 {
-                    hi = (hi << 4) | u64::from(d & 0xF);
-                } else {
-                    lo = (lo << 4) | u64::from(d & 0xF);
-                }
-            }
-        }
+    let positions: [usize; 32] = match bytes.len() {
+        36 if [8, 13, 18, 23].iter().all(|&i| bytes.get(i) == Some(&b'-')) => DASHED,
+        32 => std::array::from_fn(|i| i),
         _ => return None,
+    };
+    let (mut hi, mut lo, mut bad) = (0u64, 0u64, 0u8);
+    for (k, &i) in positions.iter().enumerate() {
+        let d = HEX[bytes.get(i).copied().unwrap_or(0) as usize];
+        bad |= d;
+        let half = if k < 16 { &mut hi } else { &mut lo };
+        *half = (*half << 4) | u64::from(d & 0xF);
     }
     (bad & 0xF0 == 0).then_some((u128::from(hi) << 64) | u128::from(lo))
 }
@@ -80,11 +65,10 @@ fn decode_hex_guid(bytes: &[u8]) -> Option<u128> {
 impl Guid {
     /// The lower-case dashed form, without allocating.
     pub fn to_dashed(self) -> [u8; 36] {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut out = [b'-'; 36];
         for (k, &i) in DASHED.iter().enumerate() {
             let nibble = (self.0 >> (124 - 4 * k)) & 0xF;
-            out[i] = DIGITS[nibble as usize];
+            out[i] = HEX_DIGITS[nibble as usize];
         }
         out
     }

@@ -204,15 +204,21 @@ impl<'a> Scanner<'a> {
                 }
             }
             ordinal += 1;
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.closes(b'}')? {
+                return Some(());
             }
+        }
+    }
+
+    /// After an item: `,` (more follow: `false`) or `close` (the end: `true`).
+    fn closes(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let b = self.peek()?;
+        self.pos += 1;
+        match b {
+            b',' => Some(false),
+            _ if b == close => Some(true),
+            _ => None,
         }
     }
 
@@ -238,14 +244,8 @@ impl<'a> Scanner<'a> {
             let from = page.cells.len();
             page.cells.resize(from + schema.len(), None);
             self.row(schema, cache, &mut page.cells[from..])?;
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b']' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.closes(b']')? {
+                return Some(());
             }
         }
     }

@@ -23,8 +23,8 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
     let mut by_set: std::collections::HashMap<u32, Option<(usize, Arc<serde_json::Value>)>> = std::collections::HashMap::new();
     for u in cx.people() {
         let Some(set_index) = cx.engine.user_grant_set[u] else { continue };
-        let Some(set) = cx.engine.grant_set_of(u) else { continue };
         let hits = by_set.entry(set_index).or_insert_with(|| {
+            let set = &cx.engine.grant_sets[set_index as usize];
             let mut hits = Vec::new();
             for h in set.held.iter().filter(|h| h.depth == Depth::Global) {
                 let info = &cx.engine.catalog[h.privilege as usize];

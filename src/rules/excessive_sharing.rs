@@ -56,8 +56,7 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
     let to_teams = shares.rows.iter().filter(|s| shares.principals[s.principal as usize].1 == PrincipalKind::Team).count() as u64;
     let mut top_records: Vec<(Guid, u32, u64)> = top_records.into_iter().map(|Reverse((n, Reverse(o), tb))| (o, tb, n)).collect();
     top_records.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    let per_principal: Vec<(u32, u64)> = per_principal.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(p, n)| (p as u32, n)).collect();
-    let mut top_principals = per_principal.clone();
+    let mut top_principals: Vec<(u32, u64)> = per_principal.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(p, n)| (p as u32, n)).collect();
     top_principals.sort_by(|a, b| b.1.cmp(&a.1).then(shares.principals[a.0 as usize].0.cmp(&shares.principals[b.0 as usize].0)));
     let top_records_json: Vec<_> = top_records.iter().take(10).map(|(o, tb, n)| json!({ "table": shares.tables[*tb as usize], "record": o, "principals": n })).collect();
     let top_principals_json: Vec<_> = top_principals

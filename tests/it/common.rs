@@ -46,6 +46,14 @@ pub fn dvposture(args: &[&str]) -> Run {
     }
 }
 
+/// Runs `analyze` on an export with its reports in `<export>/out`; the run and that folder.
+pub fn analyze_into_out(dir: &Path, extra: &[&str]) -> (Run, PathBuf) {
+    let out = dir.join("out");
+    let mut args = vec!["analyze", dir.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    (dvposture(&args), out)
+}
+
 pub fn load(dir: &Path) -> dvposture::ingest::Export {
     dvposture::ingest::load(dir, &Default::default()).unwrap()
 }

@@ -95,15 +95,7 @@ fn real_web_api_responses_load_unchanged() {
 #[test]
 fn real_responses_analyze_to_a_report() {
     let Some(dir) = stitched_export() else { return };
-    let out = dir.path().join("out");
-    let r = dvposture(&[
-        "analyze",
-        dir.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        "2026-11-23",
-    ]);
+    let (r, out) = analyze_into_out(dir.path(), &["--as-of", "2026-11-23"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["schema_version"], 1);

@@ -217,18 +217,7 @@ impl Validation {
 }
 
 fn analyze(dir: &Path, formats: &str) -> (Run, std::path::PathBuf) {
-    let out = dir.join("out");
-    let r = dvposture(&[
-        "analyze",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        formats,
-        "--as-of",
-        "2026-11-23",
-    ]);
-    (r, out)
+    analyze_into_out(dir, &["--format", formats, "--as-of", "2026-11-23"])
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Reports are safe to open: hostile names from the export come out inert in CSV and Markdown.
 
-use crate::common::{copy_fixture, dvposture};
+use crate::common::{analyze_into_out, copy_fixture};
 
 pub const HOSTILE: [&str; 3] = [
     "<script>alert(1)</script>",
@@ -45,16 +45,7 @@ pub fn hostile_export() -> tempfile::TempDir {
 #[test]
 fn hostile_names_are_inert_in_csv_and_markdown() {
     let dir = hostile_export();
-    let out = dir.path().join("out");
-    let r = dvposture(&[
-        "analyze",
-        dir.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json,md,csv,access",
-        "--quiet",
-    ]);
+    let (r, out) = analyze_into_out(dir.path(), &["--format", "json,md,csv,access", "--quiet"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // The findings and the review pack carry the names...
     let findings = std::fs::read_to_string(out.join("findings.csv")).unwrap();
@@ -96,16 +87,7 @@ fn summary_md_stays_under_the_comment_limit() {
     // A generated tenant with thousands of findings.
     let dir = tempfile::tempdir().unwrap();
     dvposture::sample::write_sample(dir.path(), &dvposture::sample::SampleOptions { users: 1500, seed: 3 }).unwrap();
-    let out = dir.path().join("out");
-    let r = dvposture(&[
-        "analyze",
-        dir.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "md",
-        "--quiet",
-    ]);
+    let (r, out) = analyze_into_out(dir.path(), &["--format", "md", "--quiet"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(

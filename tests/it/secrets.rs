@@ -176,17 +176,7 @@ fn secrets_appear_in_no_output_of_any_command() {
     assert_run_leaks_nothing("validate --json", &v);
     assert_run_leaks_nothing("validate", &dvposture(&["validate", d]));
 
-    let out = dir.path().join("out");
-    let r = dvposture(&[
-        "analyze",
-        d,
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "all",
-        "--as-of",
-        "2026-11-23",
-    ]);
+    let (r, out) = analyze_into_out(dir.path(), &["--format", "all", "--as-of", "2026-11-23"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_run_leaks_nothing("analyze", &r);
     let mut files = 0;
@@ -241,15 +231,7 @@ fn a_customer_insights_file_broken_by_a_secret_value_does_not_quote_it() {
         v.stdout
     );
     assert_run_leaks_nothing("validate", &v);
-    let out = dir.path().join("out");
-    let r = dvposture(&[
-        "analyze",
-        dir.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "all",
-    ]);
+    let (r, out) = analyze_into_out(dir.path(), &["--format", "all"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_run_leaks_nothing("analyze", &r);
     for entry in std::fs::read_dir(&out).unwrap() {

@@ -222,7 +222,9 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         // effective-access.csv needs only the engine: it is written while the rules run and the other reports
         // are written (its writing is bound by the disk, the rules by the processor).
         let access = args.wants(ReportFormat::Access).then(|| {
-            scope.spawn(|| report::write_atomically(&access_path, |w: &mut dyn Write| engine.write_effective_access(w)))
+            scope.spawn(|| {
+                report::write_large_atomically(&access_path, |w: &mut dyn Write| engine.write_effective_access(w))
+            })
         });
         let code = analyze_and_report(
             args,

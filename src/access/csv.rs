@@ -53,8 +53,8 @@ impl Interner {
     }
 }
 
-/// Bytes gathered before each write.
-const BUFFER: usize = 8 << 20;
+/// Rows rendered by one task (about 2 MiB).
+const CHUNK_ROWS: usize = 12_000;
 
 /// Appends one CSV field, quoted when it holds a comma, a quote or a line break (as the csv crate writes it).
 fn push_field(out: &mut Vec<u8>, field: &str) {
@@ -146,39 +146,58 @@ impl Engine<'_> {
             .filter(|&u| self.user_grant_set[u].is_some())
             .collect();
         users.sort_by_key(|&u| t.users[u].id);
-        let mut buf: Vec<u8> = Vec::with_capacity(BUFFER + (1 << 16));
-        buf.extend_from_slice(HEADER.join(",").as_bytes());
-        buf.push(b'\n');
-        let mut prefix: Vec<u8> = Vec::new();
-        for u in users {
-            let user = &t.users[u];
-            let name = user
-                .domain_name
-                .as_deref()
-                .or(user.full_name.as_deref())
-                .unwrap_or_default();
-            prefix.clear();
-            prefix.extend_from_slice(&user.id.0.to_dashed());
-            prefix.push(b',');
-            push_field(&mut prefix, &neutralize_formula(name));
-            prefix.push(b',');
-            let set = self.user_grant_set[u].unwrap_or_default() as usize;
-            for row in &codes[set] {
-                buf.extend_from_slice(&prefix);
-                buf.extend_from_slice(&privilege_columns[row.privilege as usize]);
-                buf.extend_from_slice(row.depth.name().as_bytes());
-                buf.push(b',');
-                buf.extend_from_slice(&interned[row.business_units as usize]);
-                buf.push(b',');
-                buf.extend_from_slice(&interned[row.via as usize]);
-                buf.push(b'\n');
-                if buf.len() >= BUFFER {
-                    out.write_all(&buf)?;
-                    buf.clear();
-                }
+        let rows_of = |u: usize| &codes[self.user_grant_set[u].unwrap_or_default() as usize];
+        // Users in runs of about CHUNK_ROWS rows, rendered in parallel a batch at a time into reused buffers,
+        // written in order.
+        let mut runs: Vec<&[usize]> = Vec::new();
+        let (mut from, mut rows) = (0, 0);
+        for (i, &u) in users.iter().enumerate() {
+            rows += rows_of(u).len();
+            if rows >= CHUNK_ROWS {
+                runs.push(&users[from..=i]);
+                (from, rows) = (i + 1, 0);
             }
         }
-        out.write_all(&buf)?;
+        runs.push(&users[from..]);
+        let render = |run: &[usize], buf: &mut Vec<u8>| {
+            buf.clear();
+            let mut prefix: Vec<u8> = Vec::new();
+            for &u in run {
+                let user = &t.users[u];
+                let name = user
+                    .domain_name
+                    .as_deref()
+                    .or(user.full_name.as_deref())
+                    .unwrap_or_default();
+                prefix.clear();
+                prefix.extend_from_slice(&user.id.0.to_dashed());
+                prefix.push(b',');
+                push_field(&mut prefix, &neutralize_formula(name));
+                prefix.push(b',');
+                for row in rows_of(u) {
+                    buf.extend_from_slice(&prefix);
+                    buf.extend_from_slice(&privilege_columns[row.privilege as usize]);
+                    buf.extend_from_slice(row.depth.name().as_bytes());
+                    buf.push(b',');
+                    buf.extend_from_slice(&interned[row.business_units as usize]);
+                    buf.push(b',');
+                    buf.extend_from_slice(&interned[row.via as usize]);
+                    buf.push(b'\n');
+                }
+            }
+        };
+        out.write_all(HEADER.join(",").as_bytes())?;
+        out.write_all(b"\n")?;
+        let batch = rayon::current_num_threads().max(1) * 2;
+        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); batch];
+        for runs in runs.chunks(batch) {
+            runs.par_iter()
+                .zip(buffers.par_iter_mut())
+                .for_each(|(run, buf)| render(run, buf));
+            for buf in &buffers[..runs.len()] {
+                out.write_all(buf)?;
+            }
+        }
         out.flush()?;
         Ok(())
     }

@@ -3,6 +3,9 @@
 //! access mode). A share that cannot be used looks like access in the admin UI and is not.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
 
 use super::Engine;
 use crate::id::{Guid, TeamId, UserId};
@@ -142,28 +145,25 @@ impl Engine<'_> {
                 None => (0, Vec::new()),
             })
             .collect();
-        // The rights each grant set holds on each shared table, computed once per grant set (a dense row: few
-        // tables hold shared records).
+        // The rights each grant set holds on each shared table, computed once per grant set, by whichever thread
+        // needs it first (a dense row: few tables hold shared records).
         let tables = shares.tables.len();
-        let rights_of_set = |set: u32| -> Vec<u32> {
-            let mut row = vec![0u32; tables];
-            for h in &self.grant_sets[set as usize].held {
-                if let Some((mask, covered_tables)) = covered.get(h.privilege as usize) {
-                    for &t in covered_tables {
-                        row[t as usize] |= *mask;
+        let by_set: Vec<OnceLock<Box<[u32]>>> = (0..self.grant_sets.len()).map(|_| OnceLock::new()).collect();
+        let set_rights = |set: u32, table: u32| -> u32 {
+            let row = by_set[set as usize].get_or_init(|| {
+                let mut row = vec![0u32; tables];
+                for h in &self.grant_sets[set as usize].held {
+                    if let Some((mask, covered_tables)) = covered.get(h.privilege as usize) {
+                        for &t in covered_tables {
+                            row[t as usize] |= *mask;
+                        }
                     }
                 }
-            }
-            row
-        };
-        let mut by_set: Vec<Option<Vec<u32>>> = vec![None; self.grant_sets.len()];
-        let mut set_rights = |set: u32, table: u32| -> u32 {
-            let row = by_set[set as usize].get_or_insert_with(|| rights_of_set(set));
+                row.into_boxed_slice()
+            });
             row.get(table as usize).copied().unwrap_or(0)
         };
-        let mut by_team: HashMap<(usize, u32), u32> = HashMap::new();
-        // Rows grouped by principal (a counting sort: principals are dense indices), then by table and record
-        // within each principal's few rows.
+        // Rows grouped by principal (a counting sort: principals are dense indices).
         let mut starts = vec![0u32; shares.principals.len() + 1];
         for s in &shares.rows {
             starts[s.principal as usize + 1] += 1;
@@ -178,73 +178,72 @@ impl Engine<'_> {
             order[*slot as usize] = i as u32;
             *slot += 1;
         }
-        for p in 0..shares.principals.len() {
-            order[starts[p] as usize..starts[p + 1] as usize].sort_unstable_by_key(|&i| {
-                let s = &shares.rows[i as usize];
-                (s.table, s.object)
-            });
-        }
-        let mut out = Vec::new();
-        let mut start = 0;
-        while start < order.len() {
-            let first = &shares.rows[order[start] as usize];
-            let (principal, table) = (first.principal, first.table);
-            let mut end = start;
-            while end < order.len() && {
-                let s = &shares.rows[order[end] as usize];
-                s.principal == principal && s.table == table
-            } {
-                end += 1;
-            }
-            let group = &order[start..end];
-            start = end;
-            let (id, kind) = shares.principals[principal as usize];
-            let held = match kind {
-                PrincipalKind::User => match t.index.users.get(&UserId(id)) {
+        drop(next);
+        // Each principal's few rows, by table and record; principals in parallel.
+        let of_principal = |p: usize| -> Vec<IneffectiveShare> {
+            let (id, kind) = shares.principals[p];
+            // Whose grant sets count: a user's own; for a team, those of its enabled members.
+            let sets: Vec<u32> = match kind {
+                PrincipalKind::User => match t.index.users.get(&UserId(id)).map(|&u| self.user_grant_set[u]) {
+                    Some(Some(set)) => vec![set],
                     // A user who cannot sign in is reported by disabled-user-with-access, shares included.
-                    Some(&u) => match self.user_grant_set[u] {
-                        Some(set) => set_rights(set, table),
-                        None => continue,
-                    },
-                    None => continue,
+                    _ => return Vec::new(),
                 },
                 PrincipalKind::Team => match t.index.teams.get(&TeamId(id)) {
-                    Some(&team) => match by_team.get(&(team, table)) {
-                        Some(&h) => h,
-                        None => {
-                            let h = self.team_users[team]
-                                .iter()
-                                .filter_map(|&u| self.user_grant_set[u as usize])
-                                .fold(0, |a, set| a | set_rights(set, table));
-                            by_team.insert((team, table), h);
-                            h
-                        }
-                    },
-                    None => continue,
+                    Some(&team) => {
+                        let mut sets: Vec<u32> = self.team_users[team]
+                            .iter()
+                            .filter_map(|&u| self.user_grant_set[u as usize])
+                            .collect();
+                        sets.sort_unstable();
+                        sets.dedup();
+                        sets
+                    }
+                    None => return Vec::new(),
                 },
             };
-            let mut rights = 0;
-            let mut records: Vec<Guid> = Vec::new();
-            for &i in group {
-                let lacking = shares.rows[i as usize].all_rights() & !held;
-                if lacking != 0 {
-                    rights |= lacking;
-                    records.push(shares.rows[i as usize].object);
+            let held = |table: u32| sets.iter().fold(0, |a, &set| a | set_rights(set, table));
+            let mut rows: Vec<(u32, Guid, u32)> = order[starts[p] as usize..starts[p + 1] as usize]
+                .iter()
+                .map(|&i| {
+                    let s = &shares.rows[i as usize];
+                    (s.table, s.object, s.all_rights())
+                })
+                .collect();
+            rows.sort_unstable_by_key(|&(table, object, _)| (table, object));
+            let mut out = Vec::new();
+            for group in rows.chunk_by(|a, b| a.0 == b.0) {
+                let table = group[0].0;
+                let held = held(table);
+                let mut rights = 0;
+                let mut records: Vec<Guid> = Vec::new();
+                for &(_, object, shared) in group {
+                    let lacking = shared & !held;
+                    if lacking != 0 {
+                        rights |= lacking;
+                        records.push(object);
+                    }
                 }
+                if rights == 0 {
+                    continue;
+                }
+                records.dedup();
+                out.push(IneffectiveShare {
+                    principal: id,
+                    principal_kind: kind,
+                    table: shares.tables[table as usize].clone(),
+                    rights,
+                    records: records.len() as u64,
+                    examples: records.into_iter().take(5).collect(),
+                });
             }
-            if rights == 0 {
-                continue;
-            }
-            records.dedup();
-            out.push(IneffectiveShare {
-                principal: id,
-                principal_kind: kind,
-                table: shares.tables[table as usize].clone(),
-                rights,
-                records: records.len() as u64,
-                examples: records.into_iter().take(5).collect(),
-            });
-        }
+            out
+        };
+        let mut out: Vec<IneffectiveShare> = (0..shares.principals.len())
+            .into_par_iter()
+            .with_min_len(64)
+            .flat_map_iter(of_principal)
+            .collect();
         out.sort_by(|a, b| (a.principal, &a.table).cmp(&(b.principal, &b.table)));
         out
     }

@@ -8,7 +8,7 @@ pub mod markdown;
 pub mod sarif;
 mod write;
 
-pub use write::write_atomically;
+pub use write::{write_atomically, write_large_atomically};
 
 use std::borrow::Cow;
 

@@ -1,10 +1,36 @@
 use std::io::Write;
 use std::path::Path;
 
+mod large;
+
 /// Writes a file through a temporary file in the same directory and a rename, so that a crash never leaves
 /// a half-written report (the previous one stays intact). Once the report is in place, the temporary files of
 /// the same report left by runs that were killed are removed.
 pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    replace_atomically(path, |tmp| {
+        let file = std::fs::File::create(tmp)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        write(&mut out)?;
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })
+}
+
+/// [`write_atomically`] for files of gigabytes (`effective-access.csv`): written in large aligned blocks past
+/// the page cache where the file system allows it (Linux `O_DIRECT`), by a thread of its own while `write`
+/// produces the next block. The file then neither evicts the cache (the export just read) nor costs a copy
+/// into it, and the final sync has little left to do. Elsewhere, or where direct writes are refused, it is
+/// written as [`write_atomically`] does.
+pub fn write_large_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    replace_atomically(path, |tmp| large::write(tmp, write))
+}
+
+/// Writes the temporary file with `write_temp`, renames it over `path`, syncs the directory and removes the
+/// stale temporary files of the same report.
+fn replace_atomically(path: &Path, write_temp: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -14,14 +40,7 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(temp_name(&name, std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        write(&mut out)?;
-        out.flush()?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
+    let result = write_temp(&tmp).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
         return result;

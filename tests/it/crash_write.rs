@@ -9,18 +9,25 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-const REPORTS: [&str; 6] = [
+const REPORTS: [&str; 7] = [
     "report.json",
     "report.html",
     "report.sarif",
     "summary.md",
     "findings.csv",
     "access-review.csv",
+    "effective-access.csv",
 ];
 
-/// The reports each attempt kills `analyze` in the middle of (those larger than the writer's 1 MiB buffer, so
-/// that their temporary file holds part of the report at some point).
-const TARGETS: [&str; 3] = ["report.json", "report.sarif", "access-review.csv"];
+/// The reports each attempt kills `analyze` in the middle of (those larger than the writer's buffer, so that
+/// their temporary file holds part of the report at some point). `effective-access.csv` is written by its own
+/// writer, in blocks past the page cache.
+const TARGETS: [&str; 4] = [
+    "report.json",
+    "report.sarif",
+    "access-review.csv",
+    "effective-access.csv",
+];
 
 fn analyze(export: &Path, out: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dvposture"));
@@ -32,6 +39,8 @@ fn analyze(export: &Path, out: &Path) -> Command {
         "--quiet",
         "--as-of",
         "2026-11-23",
+        "--format",
+        "all",
     ]);
     c
 }
@@ -112,7 +121,7 @@ fn a_killed_analyze_leaves_old_or_complete_new_reports() {
     let reference = reports(&reference_dir);
     for name in TARGETS {
         assert!(
-            reference[name].len() > 1 << 20,
+            reference[name].len() > 16 << 20 || name != "effective-access.csv" && reference[name].len() > 1 << 20,
             "{name} is larger than the write buffer"
         );
     }

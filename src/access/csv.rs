@@ -11,7 +11,7 @@ use std::io::Write;
 
 use rayon::prelude::*;
 
-use super::Engine;
+use super::{Engine, Grant};
 use crate::model::Depth;
 use crate::report::neutralize_formula;
 
@@ -26,14 +26,8 @@ pub const HEADER: [&str; 8] = [
     "via",
 ];
 
-/// One row of a grant set: the privilege, its depth, and the interned `business_units` and `via` texts.
-#[derive(Clone, Copy, Debug)]
-struct RowCode {
-    privilege: u32,
-    depth: Depth,
-    business_units: u32,
-    via: u32,
-}
+/// A grant set's rows as indices into its distinct (`business_units`, `via`) texts, and those texts.
+type RowTexts = (Vec<u32>, Vec<(String, String)>);
 
 #[derive(Default)]
 struct Interner {
@@ -76,46 +70,60 @@ fn push_field(out: &mut Vec<u8>, field: &str) {
 const CHUNK: usize = 2048;
 
 impl Engine<'_> {
-    /// The `business_units` and `via` texts of each row of a grant set, in privilege order.
-    fn row_texts(&self, set: usize) -> Vec<(u32, Depth, String, String)> {
+    /// The `business_units` and `via` texts of a grant set's rows: per held privilege (in order) an index into
+    /// the distinct texts. They depend only on the held depth and the grants, and most privileges of a set
+    /// share those (a role's privileges at one depth), so each distinct pattern is rendered once.
+    fn row_texts(&self, set: usize) -> RowTexts {
         let set = &self.grant_sets[set];
-        set.held
+        let mut patterns: HashMap<(Depth, &[Grant]), u32> = HashMap::new();
+        let mut texts: Vec<(String, String)> = Vec::new();
+        let rows = set
+            .held
             .iter()
             .map(|h| {
-                let bus = self.business_units(set, h);
-                let via = self.via(set, h, &bus);
-                let bus_text = bus
-                    .iter()
-                    .map(|(d, b)| format!("{}:{b}", d.name()))
-                    .collect::<Vec<_>>()
-                    .join(";");
-                (h.privilege, h.depth, bus_text, via.join(";"))
+                *patterns.entry((h.depth, set.grants(h))).or_insert_with(|| {
+                    let bus = self.business_units(set, h);
+                    let via = self.via(set, h, &bus);
+                    let bus_text = bus
+                        .iter()
+                        .map(|(d, b)| format!("{}:{b}", d.name()))
+                        .collect::<Vec<_>>()
+                        .join(";");
+                    texts.push((bus_text, via.join(";")));
+                    texts.len() as u32 - 1
+                })
             })
-            .collect()
+            .collect();
+        (rows, texts)
     }
 
     /// Writes the whole file.
     pub fn write_effective_access(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let t = self.tenant;
         let mut texts = Interner::default();
-        let mut codes: Vec<Vec<RowCode>> = Vec::with_capacity(self.grant_sets.len());
+        // Per grant set, per held privilege: the interned pair of its `business_units` and `via` texts (the
+        // privilege and the depth are the held privilege's). Four bytes a row: tens of millions of them.
+        let mut pairs: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut pair_texts: Vec<(u32, u32)> = Vec::new();
+        let mut codes: Vec<Box<[u32]>> = Vec::with_capacity(self.grant_sets.len());
         let ids: Vec<usize> = (0..self.grant_sets.len()).collect();
         for chunk in ids.chunks(CHUNK) {
-            let rendered: Vec<Vec<(u32, Depth, String, String)>> =
-                chunk.par_iter().map(|&s| self.row_texts(s)).collect();
-            for rows in rendered {
-                codes.push(
-                    rows.into_iter()
-                        .map(|(privilege, depth, bus, via)| RowCode {
-                            privilege,
-                            depth,
-                            business_units: texts.intern(bus),
-                            via: texts.intern(via),
+            let rendered: Vec<RowTexts> = chunk.par_iter().map(|&s| self.row_texts(s)).collect();
+            for (rows, distinct) in rendered {
+                let ids: Vec<u32> = distinct
+                    .into_iter()
+                    .map(|(bus, via)| {
+                        let pair = (texts.intern(bus), texts.intern(via));
+                        *pairs.entry(pair).or_insert_with(|| {
+                            pair_texts.push(pair);
+                            pair_texts.len() as u32 - 1
                         })
-                        .collect(),
-                );
+                    })
+                    .collect();
+                codes.push(rows.iter().map(|&r| ids[r as usize]).collect());
             }
         }
+        drop(pairs);
         // Every text a row is made of, CSV-escaped once: per privilege its `table,right,privilege,` columns, per
         // depth `depth,`, per interned text the field itself. A row is then six copies of ready bytes.
         let privilege_columns: Vec<Vec<u8>> = self
@@ -146,7 +154,8 @@ impl Engine<'_> {
             .filter(|&u| self.user_grant_set[u].is_some())
             .collect();
         users.sort_by_key(|&u| t.users[u].id);
-        let rows_of = |u: usize| &codes[self.user_grant_set[u].unwrap_or_default() as usize];
+        let set_of = |u: usize| self.user_grant_set[u].unwrap_or_default() as usize;
+        let rows_of = |u: usize| &codes[set_of(u)];
         // Users in runs of about CHUNK_ROWS rows, rendered in parallel a batch at a time into reused buffers,
         // written in order.
         let mut runs: Vec<&[usize]> = Vec::new();
@@ -174,14 +183,15 @@ impl Engine<'_> {
                 prefix.push(b',');
                 push_field(&mut prefix, &neutralize_formula(name));
                 prefix.push(b',');
-                for row in rows_of(u) {
+                for (h, &pair) in self.grant_sets[set_of(u)].held.iter().zip(rows_of(u).iter()) {
+                    let (business_units, via) = pair_texts[pair as usize];
                     buf.extend_from_slice(&prefix);
-                    buf.extend_from_slice(&privilege_columns[row.privilege as usize]);
-                    buf.extend_from_slice(row.depth.name().as_bytes());
+                    buf.extend_from_slice(&privilege_columns[h.privilege as usize]);
+                    buf.extend_from_slice(h.depth.name().as_bytes());
                     buf.push(b',');
-                    buf.extend_from_slice(&interned[row.business_units as usize]);
+                    buf.extend_from_slice(&interned[business_units as usize]);
                     buf.push(b',');
-                    buf.extend_from_slice(&interned[row.via as usize]);
+                    buf.extend_from_slice(&interned[via as usize]);
                     buf.push(b'\n');
                 }
             }

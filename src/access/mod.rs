@@ -46,7 +46,7 @@ pub struct Assignment {
 
 /// One grant of a privilege: a depth, through an assignment, anchored at the business unit of the assigned
 /// role copy (`Engine::anchor`). Four bytes: grant sets hold millions of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Grant {
     pub depth: Depth,
     /// A Basic grant of a team role with `isinherited = 0`: over team-owned records only.
@@ -115,6 +115,16 @@ pub struct Scope {
     pub privileges: Option<std::collections::HashSet<u32>>,
 }
 
+/// Whether holding a privilege makes an account privileged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PrivilegedKind {
+    No,
+    /// One of [`PRIVILEGED_MISCELLANEOUS`], at any depth.
+    Miscellaneous,
+    /// Create or Write on `role`, when held at Global.
+    EditsRolesAtGlobal,
+}
+
 /// Effective access for a whole tenant.
 pub struct Engine<'t> {
     pub tenant: &'t Tenant,
@@ -123,7 +133,9 @@ pub struct Engine<'t> {
     pub catalog_problems: Vec<Problem>,
     /// Each catalog privilege's position in bytewise name order (held privileges are listed in that order).
     name_rank: Vec<u32>,
-    /// The privileges of each role (indexed like `tenant.roles`): those of its root role.
+    /// What each catalog privilege makes of the accounts that hold it (ACCESS-MODEL.md, "Privileged accounts").
+    privileged_kind: Vec<PrivilegedKind>,
+    /// The privileges of each role (indexed like `tenant.roles`): those of its root role, in name order.
     pub role_privileges: Vec<Vec<(u32, Depth)>>,
     pub grant_sets: Vec<GrantSet>,
     /// Per user (indexed like `tenant.users`): the grant set of an enabled user.
@@ -174,6 +186,11 @@ impl<'t> Engine<'t> {
                 own_privileges.entry(rp.role).or_default().push((p as u32, rp.depth));
             }
         }
+        // In name order (stable: a privilege listed twice keeps its order), so that the grants of a set gathered
+        // role after role are runs already in the order of its held privileges.
+        for privileges in own_privileges.values_mut() {
+            privileges.sort_by_key(|&(p, _)| name_rank[p as usize]);
+        }
         let role_privileges: Vec<Vec<(u32, Depth)>> = tenant
             .roles
             .iter()
@@ -182,6 +199,21 @@ impl<'t> Engine<'t> {
                     .get(&tenant.privilege_source(r))
                     .cloned()
                     .unwrap_or_default()
+            })
+            .collect();
+        let privileged_kind = catalog
+            .iter()
+            .map(|info| {
+                if PRIVILEGED_MISCELLANEOUS
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(&info.name))
+                {
+                    PrivilegedKind::Miscellaneous
+                } else if matches!(info.right, Some(Right::Create | Right::Write)) && info.covers("role") {
+                    PrivilegedKind::EditsRolesAtGlobal
+                } else {
+                    PrivilegedKind::No
+                }
             })
             .collect();
 
@@ -282,6 +314,7 @@ impl<'t> Engine<'t> {
             catalog,
             catalog_problems,
             name_rank,
+            privileged_kind,
             role_privileges,
             grant_sets: Vec::new(),
             user_grant_set,
@@ -326,7 +359,12 @@ impl<'t> Engine<'t> {
         privileges: Option<&std::collections::HashSet<u32>>,
     ) -> GrantSet {
         let t = self.tenant;
-        let mut pairs: Vec<(u32, Grant)> = Vec::new();
+        let mut pairs: Vec<(u32, Grant)> = Vec::with_capacity(
+            assignments
+                .iter()
+                .map(|a| self.role_privileges[a.role as usize].len())
+                .sum(),
+        );
         let mut only_team_privileges = !assignments.is_empty();
         for (ai, a) in assignments.iter().enumerate() {
             let role = &t.roles[a.role as usize];
@@ -360,9 +398,11 @@ impl<'t> Engine<'t> {
                 ));
             }
         }
-        // Stable: grants of one privilege and assignment keep their order.
-        pairs.sort_by_key(|(p, g)| (*p, g.assignment));
+        // By name, then assignment; stable: grants of one privilege and assignment keep their order. Each
+        // assignment's grants are a run in name order already, so this merges runs.
+        pairs.sort_by_key(|(p, g)| (self.name_rank[*p as usize], g.assignment));
         let grants: Vec<Grant> = pairs.iter().map(|(_, g)| *g).collect();
+        // Bytewise by name, then by index (the rank is unique per privilege, so ties are between equal names).
         let mut held: Vec<Held> = Vec::new();
         for (i, (p, g)) in pairs.iter().enumerate() {
             match held.last_mut() {
@@ -378,8 +418,6 @@ impl<'t> Engine<'t> {
                 }),
             }
         }
-        // Bytewise by name, then by index (the rank is unique per privilege, so ties are between equal names).
-        held.sort_unstable_by_key(|h| self.name_rank[h.privilege as usize]);
         let mut set = GrantSet {
             access_mode,
             assignments,
@@ -424,23 +462,19 @@ impl<'t> Engine<'t> {
                     .min()
                     .unwrap_or_default()
             };
-            if PRIVILEGED_MISCELLANEOUS
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(&info.name))
-            {
-                reasons.push(PrivilegedReason::Privilege {
+            match self.privileged_kind[h.privilege as usize] {
+                PrivilegedKind::Miscellaneous => reasons.push(PrivilegedReason::Privilege {
                     privilege: info.name.clone(),
                     depth: h.depth,
                     path: best(),
-                });
-            } else if h.depth == Depth::Global
-                && matches!(info.right, Some(Right::Create | Right::Write))
-                && info.covers("role")
-            {
-                reasons.push(PrivilegedReason::EditsRoles {
-                    privilege: info.name.clone(),
-                    path: best(),
-                });
+                }),
+                PrivilegedKind::EditsRolesAtGlobal if h.depth == Depth::Global => {
+                    reasons.push(PrivilegedReason::EditsRoles {
+                        privilege: info.name.clone(),
+                        path: best(),
+                    })
+                }
+                _ => {}
             }
         }
         reasons

@@ -31,15 +31,60 @@ impl KeyCache {
 }
 
 /// An OData page (or a bare array of rows) read by the fast path.
-pub struct Page<'a> {
+pub struct Page {
     /// Byte offset of each row object in the text.
     pub rows: Vec<usize>,
-    /// `rows.len() * schema.len()` cells, row after row.
-    pub cells: Vec<Option<Cell<'a>>>,
+    /// `rows.len() * schema.len()` cells, row after row, as where their tokens are in the text (a page holds
+    /// many rows: this is a quarter of the size of [`Cell`]s).
+    cells: Vec<Token>,
     /// `"$.value"` for an OData page, `"$"` for a bare array.
     pub prefix: &'static str,
     pub has_next_link: bool,
     pub total: Option<i64>,
+}
+
+/// A cell of a page: the token at `start..start + len` of the text; `len` 0 for none (no token is empty).
+#[derive(Clone, Copy)]
+pub struct Token {
+    start: u32,
+    len: u32,
+}
+
+impl Page {
+    /// An empty page whose vectors are reused (they are cleared).
+    pub fn new(mut rows: Vec<usize>, mut cells: Vec<Token>) -> Page {
+        rows.clear();
+        cells.clear();
+        Page {
+            rows,
+            cells,
+            prefix: "$",
+            has_next_link: false,
+            total: None,
+        }
+    }
+
+    /// The vectors, for the next page.
+    pub fn into_parts(self) -> (Vec<usize>, Vec<Token>) {
+        (self.rows, self.cells)
+    }
+
+    /// The cells of row `i` of the page read from `text`, into `out` (which has the schema's length).
+    pub fn row<'a>(&self, text: &'a str, i: usize, out: &mut [Option<Cell<'a>>]) {
+        let width = out.len();
+        let tokens = self.cells.get(i * width..(i + 1) * width).unwrap_or_default();
+        let base = text.as_ptr() as usize;
+        for (cell, t) in out.iter_mut().zip(tokens) {
+            let start = t.start as usize;
+            *cell = text
+                .get(start..start + t.len as usize)
+                .filter(|_| t.len > 0)
+                .map(|token| Cell {
+                    value: Value::Json(token),
+                    offset: base + start,
+                });
+        }
+    }
 }
 
 struct Scanner<'a> {
@@ -228,22 +273,33 @@ impl<'a> Scanner<'a> {
     }
 
     /// `[ {row}, ... ]` at `pos`.
-    fn rows(&mut self, schema: &Schema, cache: &mut KeyCache, page: &mut Page<'a>) -> Option<()> {
+    fn rows(&mut self, schema: &Schema, cache: &mut KeyCache, page: &mut Page) -> Option<()> {
         self.eat(b'[')?;
         self.ws();
         if self.peek()? == b']' {
             self.pos += 1;
             return Some(());
         }
+        let base = self.s.as_ptr() as usize;
+        let mut row = vec![None; schema.len()];
         loop {
             self.ws();
             if self.peek()? != b'{' {
                 return None;
             }
             page.rows.push(self.pos);
-            let from = page.cells.len();
-            page.cells.resize(from + schema.len(), None);
-            self.row(schema, cache, &mut page.cells[from..])?;
+            row.iter_mut().for_each(|c| *c = None);
+            self.row(schema, cache, &mut row)?;
+            page.cells.extend(row.iter().map(|c| match c {
+                Some(Cell {
+                    value: Value::Json(token),
+                    offset,
+                }) => Token {
+                    start: (offset - base) as u32,
+                    len: token.len() as u32,
+                },
+                _ => Token { start: 0, len: 0 },
+            }));
             if self.closes(b']')? {
                 return Some(());
             }
@@ -251,21 +307,18 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Reads a whole JSON table file: an OData page `{"value": [rows], "@odata.nextLink": ..., ...}` or a bare array
-/// of rows. `None` when the text is outside the fast path.
-pub fn page<'a>(text: &'a str, schema: &Schema, cache: &mut KeyCache) -> Option<Page<'a>> {
+/// Reads a whole JSON table file into an empty `page`: an OData page `{"value": [rows], "@odata.nextLink": ...,
+/// ...}` or a bare array of rows. `None` when the text is outside the fast path.
+pub fn page(text: &str, schema: &Schema, cache: &mut KeyCache, page: &mut Page) -> Option<()> {
+    // Cells are kept as 32-bit offsets.
+    if u32::try_from(text.len()).is_err() {
+        return None;
+    }
     let mut sc = Scanner::new(text);
-    let mut page = Page {
-        rows: Vec::new(),
-        cells: Vec::new(),
-        prefix: "$",
-        has_next_link: false,
-        total: None,
-    };
     sc.ws();
     match sc.peek()? {
         b'[' => {
-            sc.rows(schema, cache, &mut page)?;
+            sc.rows(schema, cache, page)?;
         }
         b'{' => {
             sc.pos += 1;
@@ -294,7 +347,7 @@ pub fn page<'a>(text: &'a str, schema: &Schema, cache: &mut KeyCache) -> Option<
                     return None;
                 }
                 match key {
-                    "value" => sc.rows(schema, cache, &mut page)?,
+                    "value" => sc.rows(schema, cache, page)?,
                     "@odata.nextLink" => match sc.scalar()? {
                         "null" => {}
                         t if t.starts_with('"') => page.has_next_link = true,
@@ -324,7 +377,7 @@ pub fn page<'a>(text: &'a str, schema: &Schema, cache: &mut KeyCache) -> Option<
         }
         _ => return None,
     }
-    sc.at_end().then_some(page)
+    sc.at_end().then_some(())
 }
 
 /// Reads one NDJSON line holding a flat row object. `None` when the text is outside the fast path.
@@ -350,6 +403,17 @@ mod tests {
         s
     }
 
+    /// The page and its cells.
+    fn read_page<'a>(text: &'a str, s: &Schema, cache: &mut KeyCache) -> Option<(Page, Vec<Option<Cell<'a>>>)> {
+        let mut p = Page::new(Vec::new(), Vec::new());
+        page(text, s, cache, &mut p)?;
+        let mut cells = vec![None; p.rows.len() * s.len()];
+        for (i, row) in cells.chunks_mut(s.len()).enumerate() {
+            p.row(text, i, row);
+        }
+        Some((p, cells))
+    }
+
     fn tokens(cells: &[Option<Cell>]) -> Vec<Option<String>> {
         cells
             .iter()
@@ -368,13 +432,13 @@ mod tests {
         let mut cache = KeyCache::default();
         let text = r#"{"@odata.context":"x","value":[{"a":"1\n2","B":-1.5e3,"x":null,"_ownerid_value":true},
             {"b":null,"a":"q"}],"@odata.nextLink":"n","@Microsoft.Dynamics.CRM.totalrecordcount":2}"#;
-        let p = page(text, &s, &mut cache).unwrap();
+        let (p, cells) = read_page(text, &s, &mut cache).unwrap();
         assert_eq!(p.rows.len(), 2);
         assert!(p.has_next_link);
         assert_eq!(p.total, Some(2));
         assert_eq!(p.prefix, "$.value");
         assert_eq!(
-            tokens(&p.cells),
+            tokens(&cells),
             [
                 Some("\"1\\n2\"".into()),
                 Some("-1.5e3".into()),
@@ -384,7 +448,7 @@ mod tests {
                 None
             ]
         );
-        let p = page(r#" [ ] "#, &s, &mut cache).unwrap();
+        let (p, _) = read_page(r#" [ ] "#, &s, &mut cache).unwrap();
         assert!(p.rows.is_empty());
         assert_eq!(p.prefix, "$");
     }
@@ -436,7 +500,7 @@ mod tests {
             r#"{"value":[{"a":"x"}],"@odata.count":1.5}"#,
             r#"{"value":[{"a":tru}]}"#,
         ] {
-            assert!(page(text, &s, &mut cache).is_none(), "{text}");
+            assert!(read_page(text, &s, &mut cache).is_none(), "{text}");
         }
         let mut cells = vec![None; s.len()];
         assert!(object(r#"{"a":1} {"a":2}"#, &s, &mut cache, &mut cells).is_none());

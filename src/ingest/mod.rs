@@ -1,6 +1,7 @@
 //! Reading an export directory (INPUT.md) into the typed model.
 
 mod fast;
+mod parallel;
 pub mod problem;
 pub mod reader;
 pub mod row;
@@ -82,7 +83,8 @@ fn files_of<'a>(tables: &'a BTreeMap<&'static str, Vec<SourceFile>>, table: &str
     tables.get(table).map(Vec::as_slice).unwrap_or(&[])
 }
 
-/// Reads every table of the export: the big ones (audits, shares) in parallel with the rest.
+/// Reads every table of the export: the big ones (audits, shares) in parallel with the rest, and each of them
+/// on every core.
 pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
     let discovery = source::discover(dir).map_err(|source| LoadError {
         dir: dir.to_path_buf(),

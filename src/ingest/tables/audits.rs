@@ -5,7 +5,7 @@ use crate::ingest::parallel::read_table_parallel;
 use crate::ingest::reader::TableLog;
 use crate::ingest::row::{Row, RowError, Schema};
 use crate::ingest::source::SourceFile;
-use crate::model::audit::AuditRow;
+use crate::model::audit::{AuditRow, AuditTally};
 use crate::model::AuditSummary;
 use rustc_hash::FxHashMap;
 
@@ -17,7 +17,7 @@ pub fn audits(files: &[SourceFile], log: &mut TableLog) -> AuditSummary {
     let object = s.col("objectid");
     let user = s.col("userid");
     let calling = s.col("callinguserid");
-    let on_row = |summary: &mut AuditSummary, row: &Row| {
+    let on_row = |tally: &mut AuditTally, row: &Row| {
         let created_on = row.timestamp(created)?.ok_or_else(|| row.missing(created))?;
         let action_code = row.int(action)?.ok_or_else(|| row.missing(action))?;
         if action_code < 0 {
@@ -36,7 +36,7 @@ pub fn audits(files: &[SourceFile], log: &mut TableLog) -> AuditSummary {
             }
             Some(t) => Some(t),
         };
-        summary.add(&AuditRow {
+        tally.add(&AuditRow {
             created_on,
             action: action_code,
             table: table_name,
@@ -53,16 +53,16 @@ pub fn audits(files: &[SourceFile], log: &mut TableLog) -> AuditSummary {
         files,
         &s,
         log,
-        AuditSummary::default,
+        AuditTally::default,
         on_row,
-        |part| std::mem::take(&mut part.share_operations_by_hour),
+        AuditTally::take_share_operations_by_hour,
         |hours| {
             for (key, n) in hours {
                 *by_hour.entry(key).or_default() += n;
             }
         },
     );
-    let mut parts = parts.into_iter();
+    let mut parts = parts.into_iter().map(AuditTally::finish);
     let mut summary = parts.next().unwrap_or_default();
     summary.present = true;
     for part in parts {

@@ -41,16 +41,16 @@ pub fn shares(files: &[SourceFile], log: &mut TableLog) -> Shares {
     let on_row = |piece: &mut Piece, row: &Row| {
         let object_id: Guid = row.required_guid(object)?;
         let principal_id: Guid = row.required_guid(principal)?;
-        let kind_text = row.required_text(kind)?;
-        let principal_kind = match kind_text.to_ascii_lowercase().as_str() {
-            "systemuser" | "8" => PrincipalKind::User,
-            "team" | "9" => PrincipalKind::Team,
+        let kind_text = row.required_str(kind)?;
+        let principal_kind = match &*kind_text {
+            k if k.eq_ignore_ascii_case("systemuser") || k == "8" => PrincipalKind::User,
+            k if k.eq_ignore_ascii_case("team") || k == "9" => PrincipalKind::Team,
             other => {
                 return Err(RowError::field(
                     kind,
                     format!(
                         "expected systemuser, team, 8 or 9, found {:?}",
-                        other.chars().take(40).collect::<String>()
+                        other.to_ascii_lowercase().chars().take(40).collect::<String>()
                     ),
                 ))
             }
@@ -70,12 +70,17 @@ pub fn shares(files: &[SourceFile], log: &mut TableLog) -> Shares {
             piece.without_rights += 1;
             return Ok(());
         }
-        let table_name = row.required_text(table)?.to_ascii_lowercase();
+        let table_name = row.required_str(table)?;
+        let table_index = if table_name.bytes().any(|b| b.is_ascii_uppercase()) {
+            piece.tables.intern_table(&table_name.to_ascii_lowercase())
+        } else {
+            piece.tables.intern_table(&table_name)
+        };
         let share = PieceShare {
             object: object_id,
             principal: principal_id,
             kind: principal_kind,
-            table: piece.tables.intern_table(&table_name),
+            table: table_index,
             rights: direct,
             inherited: cascaded,
         };

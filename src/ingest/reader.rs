@@ -651,7 +651,7 @@ fn parse_object<'a>(text: &'a str, schema: &Schema, cells: &mut Vec<Option<Cell<
 }
 
 /// The size of the read buffer of NDJSON files.
-const NDJSON_BUFFER: usize = 1 << 20;
+const NDJSON_BUFFER: usize = 256 << 10;
 
 fn read_ndjson_file(file: &SourceFile, r: &mut Reading, buffers: &mut Buffers) -> Result<u64, Problem> {
     let (mut reader, note) =

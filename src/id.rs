@@ -9,6 +9,10 @@ pub struct Guid(pub u128);
 impl Guid {
     /// Parses a GUID. `Ok(None)` for the spellings of "no value": empty, `null`, all zeros.
     pub fn parse(text: &str) -> Result<Option<Guid>, String> {
+        // The spelling of (nearly) every GUID in an export first: dashed, nothing around it.
+        if let Some(value) = <&[u8; 36]>::try_from(text.as_bytes()).ok().and_then(decode_dashed) {
+            return Ok((value != 0).then_some(Guid(value)));
+        }
         let t = text.trim();
         if t.is_empty() || t.eq_ignore_ascii_case("null") {
             return Ok(None);
@@ -22,23 +26,6 @@ impl Guid {
 /// Lower-case hex digits, by value.
 pub const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
-/// Hex digit values; 0xFF for a byte that is not one.
-const HEX: [u8; 256] = {
-    let mut t = [0xFFu8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
-
 /// Positions of the 32 hex digits of a dashed GUID.
 const DASHED: [usize; 32] = [
     0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
@@ -47,19 +34,55 @@ const DASHED: [usize; 32] = [
 
 /// 32 hex digits, bare or dashed 8-4-4-4-12.
 fn decode_hex_guid(bytes: &[u8]) -> Option<u128> {
-    let positions: [usize; 32] = match bytes.len() {
-        36 if [8, 13, 18, 23].iter().all(|&i| bytes.get(i) == Some(&b'-')) => DASHED,
-        32 => std::array::from_fn(|i| i),
-        _ => return None,
-    };
-    let (mut hi, mut lo, mut bad) = (0u64, 0u64, 0u8);
-    for (k, &i) in positions.iter().enumerate() {
-        let d = HEX[bytes.get(i).copied().unwrap_or(0) as usize];
-        bad |= d;
-        let half = if k < 16 { &mut hi } else { &mut lo };
-        *half = (*half << 4) | u64::from(d & 0xF);
+    if let Ok(dashed) = <&[u8; 36]>::try_from(bytes) {
+        return decode_dashed(dashed);
     }
-    (bad & 0xF0 == 0).then_some((u128::from(hi) << 64) | u128::from(lo))
+    let bare = <&[u8; 32]>::try_from(bytes).ok()?;
+    let word = |i: usize| u64::from_le_bytes(std::array::from_fn(|k| bare[i + k]));
+    join([word(0), word(8), word(16), word(24)])
+}
+
+/// A dashed GUID, 8-4-4-4-12.
+fn decode_dashed(bytes: &[u8; 36]) -> Option<u128> {
+    if [8, 13, 18, 23].iter().any(|&i| bytes[i] != b'-') {
+        return None;
+    }
+    let four = |i: usize| u64::from(u32::from_le_bytes(std::array::from_fn(|k| bytes[i + k])));
+    join([
+        four(0) | four(4) << 32,
+        four(9) | four(14) << 32,
+        four(19) | four(24) << 32,
+        four(28) | four(32) << 32,
+    ])
+}
+
+/// The value of four words of eight hex digits each, the first digit in the lowest byte of the first word.
+fn join(words: [u64; 4]) -> Option<u128> {
+    let mut value = 0u128;
+    for w in words {
+        value = (value << 32) | u128::from(hex8(w)?);
+    }
+    Some(value)
+}
+
+/// The value of eight hex digits, the first in the lowest byte; `None` when a byte is not a hex digit. All
+/// eight bytes at once: every byte below 0x80 stays below 0x100 in the sums, so no carry crosses a byte.
+fn hex8(x: u64) -> Option<u32> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = ONES * 0x80;
+    // Bit 7 of each byte: 0x30 <= b <= 0x39; 0x61 <= (b | 0x20) <= 0x66.
+    let digit = x.wrapping_add(ONES * 0x50) & !x.wrapping_add(ONES * 0x46);
+    let lower = x | (ONES * 0x20);
+    let letter = lower.wrapping_add(ONES * 0x1F) & !lower.wrapping_add(ONES * 0x19);
+    if x & HIGHS != 0 || (digit | letter) & HIGHS != HIGHS {
+        return None;
+    }
+    // Each byte's value: its low nibble, plus 9 for a letter (bit 6 set).
+    let v = (x & (ONES * 0x0F)) + ((x >> 6) & ONES) * 9;
+    // Pairs of nibbles into bytes, bytes into 16-bit halves, halves into the value, the first digit highest.
+    let v = ((v << 4) | (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let v = ((v << 8) | (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((((v << 16) | (v >> 32)) & 0xFFFF_FFFF) as u32)
 }
 
 impl Guid {
@@ -148,6 +171,39 @@ mod tests {
     fn no_value_spellings() {
         for s in ["", "  ", "null", "00000000-0000-0000-0000-000000000000"] {
             assert_eq!(Guid::parse(s), Ok(None), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn every_byte_in_every_place_is_decoded_as_a_hex_digit_or_rejected() {
+        const DASHES: [usize; 4] = [8, 13, 18, 23];
+        let base = *b"0123abcd-4567-89ef-ABCD-0123456789af";
+        let digits = |text: &[u8]| -> Vec<u8> { text.iter().copied().filter(|&c| c != b'-').collect() };
+        // What the digits say, read one by one.
+        let value = |digits: &[u8]| -> Option<u128> {
+            let text = std::str::from_utf8(digits).ok()?;
+            text.bytes()
+                .all(|c| c.is_ascii_hexdigit())
+                .then(|| u128::from_str_radix(text, 16).ok())?
+        };
+        let expected = value(&digits(&base));
+        assert!(expected.is_some());
+        assert_eq!(decode_dashed(&base), expected);
+        assert_eq!(decode_hex_guid(&digits(&base)), expected);
+        for place in 0..36 {
+            for b in 0..=255u8 {
+                let mut text = base;
+                text[place] = b;
+                if DASHES.contains(&place) {
+                    assert_eq!(decode_dashed(&text), expected.filter(|_| b == b'-'), "{place} {b:#x}");
+                    continue;
+                }
+                let mut bare = digits(&base);
+                bare[place - DASHES.iter().filter(|&&d| d < place).count()] = b;
+                let want = value(&bare);
+                assert_eq!(decode_dashed(&text), want, "{place} {b:#x}");
+                assert_eq!(decode_hex_guid(&bare), want, "bare {place} {b:#x}");
+            }
         }
     }
 

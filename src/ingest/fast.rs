@@ -7,39 +7,149 @@
 use super::row::{Cell, Col, Schema, Value};
 
 /// The schema column of each key, remembered by the key's position in the row: exports write every row's keys
-/// in the same order, so a row costs one comparison per key.
+/// in the same order, so a row's key is recognized by comparing the text with the key that was at its position
+/// in the row before (without scanning it as a string).
 #[derive(Default)]
 pub struct KeyCache {
+    /// The key as written (a string token without escapes, with its quotes), and its column.
     slots: Vec<(Vec<u8>, Option<Col>)>,
 }
 
 impl KeyCache {
-    fn column(&mut self, schema: &Schema, ordinal: usize, key: &str) -> Option<Col> {
-        if let Some((cached, col)) = self.slots.get(ordinal) {
-            if cached.as_slice() == key.as_bytes() {
-                return *col;
-            }
-        }
-        let col = schema.match_key(key);
+    /// The key at the start of `text` when it is the one that was at this position before: its length and its
+    /// column.
+    fn known(&self, ordinal: usize, text: &[u8]) -> Option<(usize, Option<Col>)> {
+        let (key, col) = self.slots.get(ordinal)?;
+        starts_with(text, key).then_some((key.len(), *col))
+    }
+
+    /// The column of a key token (with its quotes, without escapes), remembered for this position.
+    fn column(&mut self, schema: &Schema, ordinal: usize, token: &str) -> Option<Col> {
+        let col = schema.match_key(token.get(1..token.len() - 1)?);
+        let slot = (token.as_bytes().to_vec(), col);
         if ordinal < self.slots.len() {
-            self.slots[ordinal] = (key.as_bytes().to_vec(), col);
+            self.slots[ordinal] = slot;
         } else if ordinal == self.slots.len() {
-            self.slots.push((key.as_bytes().to_vec(), col));
+            self.slots.push(slot);
         }
         col
     }
 }
 
+/// `text.starts_with(prefix)`, eight bytes at a time (keys are short: a call to `memcmp` costs more).
+fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
+    let Some(text) = text.get(..prefix.len()) else {
+        return false;
+    };
+    let mut a = text.chunks_exact(8);
+    let mut b = prefix.chunks_exact(8);
+    (&mut a).zip(&mut b).all(|(x, y)| word(x) == word(y)) && tail(a.remainder()) == tail(b.remainder())
+}
+
+/// Eight bytes as a little-endian word (`bytes` has eight).
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(bytes);
+    u64::from_le_bytes(w)
+}
+
+/// Fewer than eight bytes as a word.
+fn tail(bytes: &[u8]) -> u64 {
+    bytes.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b))
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Bit 7 set in the bytes of `x` that are 0, and maybe in some after the first of them: a byte is found by
+/// the borrow it sets in a word subtraction, and the lowest byte found is always a true one.
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// Whether `s` holds a backslash (strings are short: eight bytes at a time beats a call to `memchr`).
+pub(super) fn has_backslash(s: &[u8]) -> bool {
+    let mut chunks = s.chunks_exact(8);
+    chunks.any(|c| zero_bytes(word(c) ^ (ONES * u64::from(b'\\'))) != 0) || chunks.remainder().contains(&b'\\')
+}
+
+/// Where the plain run of a JSON string's characters that starts `s` stops: at a quote, a backslash or a
+/// control character; eight bytes at a time.
+fn string_stop(s: &[u8]) -> Option<usize> {
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let x = word(chunk);
+        // (Bytes below 0x20 set a borrow in `x - 0x20` per byte, as 0 does in `x - 1`.)
+        let found = zero_bytes(x ^ (ONES * u64::from(b'"')))
+            | zero_bytes(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
+}
+
 /// An OData page (or a bare array of rows) read by the fast path.
-pub struct Page<'a> {
+pub struct Page {
     /// Byte offset of each row object in the text.
     pub rows: Vec<usize>,
-    /// `rows.len() * schema.len()` cells, row after row.
-    pub cells: Vec<Option<Cell<'a>>>,
+    /// `rows.len() * schema.len()` cells, row after row, as where their tokens are in the text (a page holds
+    /// many rows: this is a quarter of the size of [`Cell`]s).
+    cells: Vec<Token>,
     /// `"$.value"` for an OData page, `"$"` for a bare array.
     pub prefix: &'static str,
     pub has_next_link: bool,
     pub total: Option<i64>,
+}
+
+/// A cell of a page: the token at `start..start + len` of the text; `len` 0 for none (no token is empty).
+#[derive(Clone, Copy)]
+pub struct Token {
+    start: u32,
+    len: u32,
+}
+
+impl Page {
+    /// An empty page whose vectors are reused (they are cleared).
+    pub fn new(mut rows: Vec<usize>, mut cells: Vec<Token>) -> Page {
+        rows.clear();
+        cells.clear();
+        Page {
+            rows,
+            cells,
+            prefix: "$",
+            has_next_link: false,
+            total: None,
+        }
+    }
+
+    /// The vectors, for the next page.
+    pub fn into_parts(self) -> (Vec<usize>, Vec<Token>) {
+        (self.rows, self.cells)
+    }
+
+    /// The cells of row `i` of the page read from `text`, into `out` (which has the schema's length).
+    pub fn row<'a>(&self, text: &'a str, i: usize, out: &mut [Option<Cell<'a>>]) {
+        let width = out.len();
+        let tokens = self.cells.get(i * width..(i + 1) * width).unwrap_or_default();
+        let base = text.as_ptr() as usize;
+        for (cell, t) in out.iter_mut().zip(tokens) {
+            let start = t.start as usize;
+            *cell = text
+                .get(start..start + t.len as usize)
+                .filter(|_| t.len > 0)
+                .map(|token| Cell {
+                    value: Value::Json(token),
+                    offset: base + start,
+                });
+        }
+    }
 }
 
 struct Scanner<'a> {
@@ -75,19 +185,25 @@ impl<'a> Scanner<'a> {
     /// A string token at `pos` (which holds the opening quote): the token with its quotes. Gives up on a `\u`
     /// escape (surrogate rules are serde_json's to judge) and on control characters.
     fn string(&mut self) -> Option<&'a str> {
+        self.string_escaped().map(|(token, _)| token)
+    }
+
+    /// [`Scanner::string`], and whether the token has an escape.
+    fn string_escaped(&mut self) -> Option<(&'a str, bool)> {
         let start = self.pos;
         self.pos += 1;
+        let mut escaped = false;
         loop {
-            let rest = self.s.get(self.pos..)?;
-            let i = memchr::memchr2(b'"', b'\\', rest)?;
-            if rest[..i].iter().any(|&b| b < 0x20) {
-                return None;
+            self.pos += string_stop(self.s.get(self.pos..)?)?;
+            match self.s.get(self.pos)? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some((self.text.get(start..self.pos)?, escaped));
+                }
+                b'\\' => {}
+                _ => return None,
             }
-            self.pos += i;
-            if self.s[self.pos] == b'"' {
-                self.pos += 1;
-                return self.text.get(start..self.pos);
-            }
+            escaped = true;
             match self.s.get(self.pos + 1)? {
                 b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 2,
                 _ => return None,
@@ -152,18 +268,16 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A key and its colon. Keys with escapes give up (no export writes them).
+    /// A key token (with its quotes). Keys with escapes give up (no export writes them).
     fn key(&mut self) -> Option<&'a str> {
         self.ws();
         if self.peek()? != b'"' {
             return None;
         }
-        let token = self.string()?;
-        if token.contains('\\') {
-            return None;
+        match self.string_escaped()? {
+            (_, true) => None,
+            (token, false) => Some(token),
         }
-        self.eat(b':')?;
-        token.get(1..token.len() - 1)
     }
 
     /// One flat row object at `pos` (which holds `{`) into `cells`. A column given twice (a repeated key, both
@@ -179,11 +293,22 @@ impl<'a> Scanner<'a> {
         let base = self.s.as_ptr() as usize;
         let mut ordinal = 0;
         loop {
-            let key = self.key()?;
+            self.ws();
+            let col = match cache.known(ordinal, self.s.get(self.pos..)?) {
+                Some((len, col)) => {
+                    self.pos += len;
+                    col
+                }
+                None => {
+                    let key = self.key()?;
+                    cache.column(schema, ordinal, key)
+                }
+            };
+            self.eat(b':')?;
             self.ws();
             let at = self.pos;
             let token = self.scalar()?;
-            if let Some(col) = cache.column(schema, ordinal, key) {
+            if let Some(col) = col {
                 let slot = cells.get_mut(col.0)?;
                 match slot {
                     Some(Cell {
@@ -228,22 +353,33 @@ impl<'a> Scanner<'a> {
     }
 
     /// `[ {row}, ... ]` at `pos`.
-    fn rows(&mut self, schema: &Schema, cache: &mut KeyCache, page: &mut Page<'a>) -> Option<()> {
+    fn rows(&mut self, schema: &Schema, cache: &mut KeyCache, page: &mut Page) -> Option<()> {
         self.eat(b'[')?;
         self.ws();
         if self.peek()? == b']' {
             self.pos += 1;
             return Some(());
         }
+        let base = self.s.as_ptr() as usize;
+        let mut row = vec![None; schema.len()];
         loop {
             self.ws();
             if self.peek()? != b'{' {
                 return None;
             }
             page.rows.push(self.pos);
-            let from = page.cells.len();
-            page.cells.resize(from + schema.len(), None);
-            self.row(schema, cache, &mut page.cells[from..])?;
+            row.iter_mut().for_each(|c| *c = None);
+            self.row(schema, cache, &mut row)?;
+            page.cells.extend(row.iter().map(|c| match c {
+                Some(Cell {
+                    value: Value::Json(token),
+                    offset,
+                }) => Token {
+                    start: (offset - base) as u32,
+                    len: token.len() as u32,
+                },
+                _ => Token { start: 0, len: 0 },
+            }));
             if self.closes(b']')? {
                 return Some(());
             }
@@ -251,21 +387,18 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Reads a whole JSON table file: an OData page `{"value": [rows], "@odata.nextLink": ..., ...}` or a bare array
-/// of rows. `None` when the text is outside the fast path.
-pub fn page<'a>(text: &'a str, schema: &Schema, cache: &mut KeyCache) -> Option<Page<'a>> {
+/// Reads a whole JSON table file into an empty `page`: an OData page `{"value": [rows], "@odata.nextLink": ...,
+/// ...}` or a bare array of rows. `None` when the text is outside the fast path.
+pub fn page(text: &str, schema: &Schema, cache: &mut KeyCache, page: &mut Page) -> Option<()> {
+    // Cells are kept as 32-bit offsets.
+    if u32::try_from(text.len()).is_err() {
+        return None;
+    }
     let mut sc = Scanner::new(text);
-    let mut page = Page {
-        rows: Vec::new(),
-        cells: Vec::new(),
-        prefix: "$",
-        has_next_link: false,
-        total: None,
-    };
     sc.ws();
     match sc.peek()? {
         b'[' => {
-            sc.rows(schema, cache, &mut page)?;
+            sc.rows(schema, cache, page)?;
         }
         b'{' => {
             sc.pos += 1;
@@ -275,7 +408,9 @@ pub fn page<'a>(text: &'a str, schema: &Schema, cache: &mut KeyCache) -> Option<
                 return None;
             }
             loop {
-                let key = sc.key()?;
+                let token = sc.key()?;
+                sc.eat(b':')?;
+                let key = token.get(1..token.len() - 1)?;
                 let seen = match key {
                     "value" => &mut value,
                     "@odata.nextLink" => &mut next,
@@ -294,7 +429,7 @@ pub fn page<'a>(text: &'a str, schema: &Schema, cache: &mut KeyCache) -> Option<
                     return None;
                 }
                 match key {
-                    "value" => sc.rows(schema, cache, &mut page)?,
+                    "value" => sc.rows(schema, cache, page)?,
                     "@odata.nextLink" => match sc.scalar()? {
                         "null" => {}
                         t if t.starts_with('"') => page.has_next_link = true,
@@ -324,7 +459,7 @@ pub fn page<'a>(text: &'a str, schema: &Schema, cache: &mut KeyCache) -> Option<
         }
         _ => return None,
     }
-    sc.at_end().then_some(page)
+    sc.at_end().then_some(())
 }
 
 /// Reads one NDJSON line holding a flat row object. `None` when the text is outside the fast path.
@@ -350,6 +485,17 @@ mod tests {
         s
     }
 
+    /// The page and its cells.
+    fn read_page<'a>(text: &'a str, s: &Schema, cache: &mut KeyCache) -> Option<(Page, Vec<Option<Cell<'a>>>)> {
+        let mut p = Page::new(Vec::new(), Vec::new());
+        page(text, s, cache, &mut p)?;
+        let mut cells = vec![None; p.rows.len() * s.len()];
+        for (i, row) in cells.chunks_mut(s.len()).enumerate() {
+            p.row(text, i, row);
+        }
+        Some((p, cells))
+    }
+
     fn tokens(cells: &[Option<Cell>]) -> Vec<Option<String>> {
         cells
             .iter()
@@ -368,13 +514,13 @@ mod tests {
         let mut cache = KeyCache::default();
         let text = r#"{"@odata.context":"x","value":[{"a":"1\n2","B":-1.5e3,"x":null,"_ownerid_value":true},
             {"b":null,"a":"q"}],"@odata.nextLink":"n","@Microsoft.Dynamics.CRM.totalrecordcount":2}"#;
-        let p = page(text, &s, &mut cache).unwrap();
+        let (p, cells) = read_page(text, &s, &mut cache).unwrap();
         assert_eq!(p.rows.len(), 2);
         assert!(p.has_next_link);
         assert_eq!(p.total, Some(2));
         assert_eq!(p.prefix, "$.value");
         assert_eq!(
-            tokens(&p.cells),
+            tokens(&cells),
             [
                 Some("\"1\\n2\"".into()),
                 Some("-1.5e3".into()),
@@ -384,9 +530,57 @@ mod tests {
                 None
             ]
         );
-        let p = page(r#" [ ] "#, &s, &mut cache).unwrap();
+        let (p, _) = read_page(r#" [ ] "#, &s, &mut cache).unwrap();
         assert!(p.rows.is_empty());
         assert_eq!(p.prefix, "$");
+    }
+
+    #[test]
+    fn string_stops_at_quotes_backslashes_and_control_characters() {
+        for text in [&b""[..], b"abc", b"0123456789abcdef0123", "é\u{7f}ÿ".as_bytes()] {
+            assert_eq!(string_stop(text), None, "{text:?}");
+            for stop in [b'"', b'\\', 0, b'\n', 0x1F] {
+                for at in 0..=text.len() {
+                    let mut t = text.to_vec();
+                    t.insert(at, stop);
+                    t.extend_from_slice(b"\"x\\");
+                    assert_eq!(string_stop(&t), Some(at), "{t:?}");
+                }
+            }
+        }
+        assert_eq!(string_stop(b" !#[]~\x7f\x80\xff0123456789"), None);
+        for text in [&b""[..], b"a", b"abcdefgh", b"abcdefghijklmnopq", "é\u{7f}ÿ".as_bytes()] {
+            assert!(!has_backslash(text));
+            for at in 0..=text.len() {
+                let mut t = text.to_vec();
+                t.insert(at, b'\\');
+                assert!(has_backslash(&t), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_recognized_at_their_position_only_when_they_are_the_same() {
+        let s = schema();
+        let mut cache = KeyCache::default();
+        let mut cells = vec![None; s.len()];
+        for (text, a) in [
+            (r#"{"a":"1","b":2}"#, "\"1\""),
+            (r#"{"ab":"x","a":"2"}"#, "\"2\""),
+            (r#"{ "a" : "3" }"#, "\"3\""),
+            (r#"{"a\"":"x","a":"4"}"#, ""),
+            (r#"{"abcdefghij":"x","a":"5"}"#, "\"5\""),
+            (r#"{"abcdefghi":"x","a":"6"}"#, "\"6\""),
+        ] {
+            cells.iter_mut().for_each(|c| *c = None);
+            match object(text, &s, &mut cache, &mut cells) {
+                Some(()) => assert_eq!(tokens(&cells)[0].as_deref(), Some(a), "{text}"),
+                None => assert_eq!(a, "", "{text}"),
+            }
+        }
+        assert!(starts_with(b"abcdefghij", b"abcdefghi"));
+        assert!(!starts_with(b"abcdefgh", b"abcdefghi"));
+        assert!(!starts_with(b"abcdefghij", b"abcdefgxi"));
     }
 
     #[test]
@@ -436,7 +630,7 @@ mod tests {
             r#"{"value":[{"a":"x"}],"@odata.count":1.5}"#,
             r#"{"value":[{"a":tru}]}"#,
         ] {
-            assert!(page(text, &s, &mut cache).is_none(), "{text}");
+            assert!(read_page(text, &s, &mut cache).is_none(), "{text}");
         }
         let mut cells = vec![None; s.len()];
         assert!(object(r#"{"a":1} {"a":2}"#, &s, &mut cache, &mut cells).is_none());

@@ -1,6 +1,7 @@
 //! Reading an export directory (INPUT.md) into the typed model.
 
 mod fast;
+mod parallel;
 pub mod problem;
 pub mod reader;
 pub mod row;
@@ -82,7 +83,8 @@ fn files_of<'a>(tables: &'a BTreeMap<&'static str, Vec<SourceFile>>, table: &str
     tables.get(table).map(Vec::as_slice).unwrap_or(&[])
 }
 
-/// Reads every table of the export: the big ones (audits, shares) in parallel with the rest.
+/// Reads every table of the export: the big ones (audits, shares) in parallel with the rest, each of them on
+/// every core.
 pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
     let discovery = source::discover(dir).map_err(|source| LoadError {
         dir: dir.to_path_buf(),
@@ -108,18 +110,13 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
         .collect();
     let tables_ref = &tables;
 
+    // Each big table is read on every core: one after the other, so that what reading one of them holds
+    // (buffers, each thread's partial result) is not held at the same time as what reading the other holds.
     let ((audit, shares), mut raw) = rayon::join(
         || {
-            rayon::join(
-                || {
-                    let s = tables::audits::audits(files_of(tables_ref, "audits"), &mut audit_log);
-                    (s, audit_log)
-                },
-                || {
-                    let s = tables::shares::shares(files_of(tables_ref, "principalobjectaccessset"), &mut share_log);
-                    (s, share_log)
-                },
-            )
+            let shares = tables::shares::shares(files_of(tables_ref, "principalobjectaccessset"), &mut share_log);
+            let audit = tables::audits::audits(files_of(tables_ref, "audits"), &mut audit_log);
+            ((audit, audit_log), (shares, share_log))
         },
         || read_small_tables(tables_ref, &mut rest),
     );

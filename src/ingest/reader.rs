@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Seek};
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -40,6 +40,9 @@ pub struct TableLog {
     /// Columns seen in at least one row or header.
     seen: Vec<bool>,
     reported_total: Option<(String, i64)>,
+    /// Problems that stop the run were found before this log's rows (a piece read on its own: see
+    /// [`TableLog::absorb`]).
+    fatal_before: bool,
 }
 
 impl TableLog {
@@ -61,6 +64,115 @@ impl TableLog {
 
     pub fn is_present(&self) -> bool {
         !self.files.is_empty() && self.unreadable.is_none()
+    }
+
+    /// Before the first file of a table.
+    pub(super) fn begin(&mut self, schema: &Schema) {
+        self.seen = vec![false; schema.len()];
+    }
+
+    /// The log of one piece of a table read on its own, to be absorbed into the table's log in reading order.
+    pub(super) fn piece(table: &'static str, schema: &Schema, fatal_before: bool) -> TableLog {
+        TableLog {
+            table,
+            seen: vec![false; schema.len()],
+            fatal_before,
+            ..Default::default()
+        }
+    }
+
+    /// Adds what a piece's log says after what this log says, as if the piece had been read into this log;
+    /// `line_offset` is how many lines of the piece's file precede the piece (its lines are numbered from 1).
+    pub(super) fn absorb(&mut self, piece: TableLog, line_offset: u64) {
+        let shift = |mut p: Problem| {
+            if let Some(line) = p.line.as_mut() {
+                *line += line_offset;
+            }
+            p
+        };
+        self.rows += piece.rows;
+        self.rows_in_files += piece.rows_in_files;
+        self.skipped += piece.skipped;
+        self.problems.count += piece.problems.count;
+        let room = super::problem::KEPT_PROBLEMS.saturating_sub(self.problems.kept.len());
+        self.problems
+            .kept
+            .extend(piece.problems.kept.into_iter().take(room).map(shift));
+        self.fatal.extend(piece.fatal.into_iter().map(shift));
+        for (mine, seen) in self.seen.iter_mut().zip(piece.seen) {
+            *mine |= seen;
+        }
+        if self.reported_total.is_none() {
+            self.reported_total = piece.reported_total;
+        }
+        if let Some(p) = piece.unreadable {
+            self.unreadable = Some(shift(p));
+        }
+    }
+}
+
+/// Buffers reused from file to file and row to row by one reading thread.
+#[derive(Default)]
+pub(super) struct Buffers {
+    /// A whole JSON file.
+    text: Vec<u8>,
+    /// An NDJSON line that did not fit in the read buffer.
+    line: Vec<u8>,
+    rows: Vec<usize>,
+    tokens: Vec<fast::Token>,
+    cells: Vec<Option<Cell<'static>>>,
+    cache: fast::KeyCache,
+}
+
+/// A part of a table's files that is read on its own: a whole file, or the lines of a plain NDJSON file that
+/// start in a byte range.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Piece {
+    /// Index in the table's files.
+    pub file: usize,
+    pub range: Option<ByteRange>,
+}
+
+/// The lines that start at `start..end` of a file; the line at `start` when `first` (the start of the text),
+/// else the first one after a line break at `start - 1` or later.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+    pub first: bool,
+}
+
+/// Reads one piece into `log` (the piece's own, see [`TableLog::piece`]); returns how many lines of its file
+/// the piece spans (for the pieces of an NDJSON file that follow it). A file that cannot be read sets
+/// `log.unreadable`.
+pub(super) fn read_piece(
+    files: &[SourceFile],
+    piece: Piece,
+    schema: &Schema,
+    log: &mut TableLog,
+    on_row: &mut dyn FnMut(&Row) -> RowResult<()>,
+    buffers: &mut Buffers,
+) -> u64 {
+    let Some(file) = files.get(piece.file) else { return 0 };
+    let mut reading = Reading {
+        schema,
+        file: &file.name,
+        log,
+        on_row,
+    };
+    let outcome = match (piece.range, file.format) {
+        (Some(range), _) => read_ndjson_range(file, range, &mut reading, buffers),
+        (None, Format::Json) => read_json_file(file, &mut reading, piece.file + 1 == files.len(), buffers).map(|()| 0),
+        (None, Format::NdJson) => read_ndjson_file(file, &mut reading, buffers),
+        (None, Format::Csv) => read_csv_file(file, &mut reading).map(|()| 0),
+    };
+    match outcome {
+        Ok(lines) => lines,
+        Err(p) => {
+            log.problems.push(p.clone());
+            log.unreadable = Some(p);
+            0
+        }
     }
 }
 
@@ -243,31 +355,20 @@ pub fn read_table(
     log: &mut TableLog,
     on_row: &mut dyn FnMut(&Row) -> RowResult<()>,
 ) {
-    log.seen = vec![false; schema.len()];
+    log.begin(schema);
+    let mut buffers = Buffers::default();
     for (i, file) in files.iter().enumerate() {
         log.files.push(file.name.clone());
-        let is_last = i + 1 == files.len();
-        let mut reading = Reading {
-            schema,
-            file: &file.name,
-            log,
-            on_row,
-        };
-        let outcome = match file.format {
-            Format::Json => read_json_file(file, &mut reading, is_last),
-            Format::NdJson => read_ndjson_file(file, &mut reading),
-            Format::Csv => read_csv_file(file, &mut reading),
-        };
-        if let Err(p) = outcome {
-            log.problems.push(p.clone());
-            log.unreadable = Some(p);
+        read_piece(files, Piece { file: i, range: None }, schema, log, on_row, &mut buffers);
+        if log.unreadable.is_some() {
             return;
         }
     }
     finish(schema, log);
 }
 
-fn finish(schema: &Schema, log: &mut TableLog) {
+/// After the last file: columns no row had, and the row count the export announced.
+pub(super) fn finish(schema: &Schema, log: &mut TableLog) {
     if log.rows_in_files > 0 {
         for (i, spec) in schema.cols.iter().enumerate() {
             if log.seen[i] || spec.hidden {
@@ -343,31 +444,37 @@ struct ODataPage<'a> {
     count: Option<i64>,
 }
 
-fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool) -> Result<(), Problem> {
-    let decoded = text::read_whole(&file.path, file.gzip).map_err(|e| unreadable(&file.name, None, None, e))?;
-    if let Some(note) = decoded.note {
+fn read_json_file(file: &SourceFile, r: &mut Reading, is_last: bool, buffers: &mut Buffers) -> Result<(), Problem> {
+    let note = text::read_whole_into(&file.path, file.gzip, &mut buffers.text)
+        .map_err(|e| unreadable(&file.name, None, None, e))?;
+    if let Some(note) = note {
         r.log.push(Problem::file_level(&file.name, ProblemKind::Note, note));
     }
-    let bytes = decoded.bytes.as_slice();
+    let bytes = buffers.text.as_slice();
     let lines = Lines::new(bytes, 1);
     let base = bytes.as_ptr() as usize;
-    let mut cache = fast::KeyCache::default();
-    if let Some(page) = std::str::from_utf8(bytes)
-        .ok()
-        .and_then(|text| fast::page(text, r.schema, &mut cache))
-    {
-        page_notes(file, r, is_last, page.has_next_link, page.total);
-        let width = r.schema.len();
-        for (i, &row_offset) in page.rows.iter().enumerate() {
-            let place = Place::Json {
-                lines: &lines,
-                base,
-                row_offset: base + row_offset,
-                path: RowPath::Item(page.prefix, i),
-            };
-            r.deliver(&place, page.cells.get(i * width..(i + 1) * width).unwrap_or(&[]));
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let mut page = fast::Page::new(std::mem::take(&mut buffers.rows), std::mem::take(&mut buffers.tokens));
+        let read = fast::page(text, r.schema, &mut buffers.cache, &mut page).is_some();
+        if read {
+            page_notes(file, r, is_last, page.has_next_link, page.total);
+            let mut cells = recycle(std::mem::take(&mut buffers.cells), r.schema.len());
+            for (i, &row_offset) in page.rows.iter().enumerate() {
+                let place = Place::Json {
+                    lines: &lines,
+                    base,
+                    row_offset: base + row_offset,
+                    path: RowPath::Item(page.prefix, i),
+                };
+                page.row(text, i, &mut cells);
+                r.deliver(&place, &cells);
+            }
+            buffers.cells = recycle(cells, 0);
         }
-        return Ok(());
+        (buffers.rows, buffers.tokens) = page.into_parts();
+        if read {
+            return Ok(());
+        }
     }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     let (rows, prefix): (Vec<&RawValue>, Option<&'static str>) = match first {
@@ -543,79 +650,163 @@ fn parse_object<'a>(text: &'a str, schema: &Schema, cells: &mut Vec<Option<Cell<
     })
 }
 
-fn read_ndjson_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
+/// The size of the read buffer of NDJSON files.
+const NDJSON_BUFFER: usize = 256 << 10;
+
+fn read_ndjson_file(file: &SourceFile, r: &mut Reading, buffers: &mut Buffers) -> Result<u64, Problem> {
     let (mut reader, note) =
         text::open_stream(&file.path, file.gzip).map_err(|e| unreadable(&file.name, None, None, e))?;
     if let Some(note) = note {
         r.log.push(Problem::file_level(&file.name, ProblemKind::Note, note));
     }
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 12);
+    read_ndjson_lines(&mut reader, &file.name, r, u64::MAX, buffers)
+}
+
+/// The lines of a plain NDJSON file that start in `range`, numbered from 1.
+fn read_ndjson_range(
+    file: &SourceFile,
+    range: ByteRange,
+    r: &mut Reading,
+    buffers: &mut Buffers,
+) -> Result<u64, Problem> {
+    let cannot = |line: Option<u64>, e: std::io::Error| unreadable(&file.name, line, None, text::TextError::Io(e));
+    // Unless the range starts the text, the line break before its first line may be the byte before it.
+    let mut at = if range.first {
+        range.start
+    } else {
+        range.start.saturating_sub(1)
+    };
+    let mut f = std::fs::File::open(&file.path).map_err(|e| cannot(None, e))?;
+    f.seek(std::io::SeekFrom::Start(at)).map_err(|e| cannot(None, e))?;
+    let mut reader = std::io::BufReader::with_capacity(NDJSON_BUFFER, f);
+    if !range.first {
+        loop {
+            let available = reader.fill_buf().map_err(|e| cannot(Some(1), e))?;
+            if available.is_empty() || at >= range.end {
+                return Ok(0);
+            }
+            let (used, found) = match memchr::memchr(b'\n', available) {
+                Some(p) => (p + 1, true),
+                None => (available.len(), false),
+            };
+            reader.consume(used);
+            at += used as u64;
+            if found {
+                break;
+            }
+        }
+    }
+    if at >= range.end {
+        return Ok(0);
+    }
+    read_ndjson_lines(&mut reader, &file.name, r, range.end - at, buffers)
+}
+
+/// Reads NDJSON lines until the end of the input or until `limit` bytes have been read (the line that starts
+/// before the limit is read whole); returns how many lines were read. Lines are numbered from 1.
+fn read_ndjson_lines(
+    reader: &mut dyn BufRead,
+    file: &str,
+    r: &mut Reading,
+    limit: u64,
+    buffers: &mut Buffers,
+) -> Result<u64, Problem> {
     let mut line_no: u64 = 0;
-    let mut spare: Vec<Option<Cell>> = Vec::with_capacity(r.schema.len());
-    let mut cache = fast::KeyCache::default();
-    loop {
-        buf.clear();
+    let mut read: u64 = 0;
+    let Buffers {
+        line: buf,
+        cells,
+        cache,
+        ..
+    } = buffers;
+    while read < limit {
         line_no += 1;
-        let too_long = read_line_bounded(&mut reader, &mut buf)
-            .map_err(|e| unreadable(&file.name, Some(line_no), None, format!("cannot read the file: {e}")))?;
-        let Some(too_long) = too_long else { break };
+        let cannot = |e: std::io::Error| unreadable(file, Some(line_no), None, format!("cannot read the file: {e}"));
+        // A line that is whole in the read buffer is read there; one that is not is copied.
+        let available = reader.fill_buf().map_err(cannot)?;
+        if available.is_empty() {
+            return Ok(line_no - 1);
+        }
+        if let Some(p) = memchr::memchr(b'\n', available).filter(|&p| p <= MAX_LINE) {
+            ndjson_line(available.get(..p).unwrap_or_default(), line_no, file, r, cells, cache);
+            reader.consume(p + 1);
+            read += p as u64 + 1;
+            continue;
+        }
+        buf.clear();
+        let Some((too_long, used)) = read_line_bounded(reader, buf).map_err(cannot)? else {
+            return Ok(line_no - 1);
+        };
+        read += used as u64;
         if too_long {
             r.log.rows_in_files += 1;
             r.log.push(Problem {
                 line: Some(line_no),
                 column: Some(1),
                 ..Problem::file_level(
-                    &file.name,
+                    file,
                     ProblemKind::SkippedRow,
                     format!("line longer than {} MiB skipped", MAX_LINE >> 20),
                 )
             });
             continue;
         }
-        let trimmed_end = buf.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |p| p + 1);
-        if buf[..trimmed_end].iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        let line = match std::str::from_utf8(&buf[..trimmed_end]) {
-            Ok(s) => s,
-            Err(e) => {
-                r.log.rows_in_files += 1;
-                r.log.push(Problem {
-                    line: Some(line_no),
-                    column: Some(e.valid_up_to() as u64 + 1),
-                    ..Problem::file_level(
-                        &file.name,
-                        ProblemKind::SkippedRow,
-                        "invalid UTF-8; save the file as UTF-8",
-                    )
-                });
-                continue;
-            }
-        };
-        let lines = Lines::new(line.as_bytes(), line_no);
-        let base = line.as_ptr() as usize;
-        let start = line.bytes().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
-        let place = Place::Json {
-            lines: &lines,
-            base,
-            row_offset: base + start,
-            path: RowPath::Line,
-        };
-        let mut cells = recycle(std::mem::take(&mut spare), r.schema.len());
-        let parsed = match fast::object(line, r.schema, &mut cache, &mut cells) {
-            Some(()) => Ok(()),
-            None => {
-                cells.iter_mut().for_each(|c| *c = None);
-                parse_object(line, r.schema, &mut cells)
-            }
-        };
-        match parsed {
-            Ok(()) => r.deliver(&place, &cells),
-            Err(e) => r.skip_object(&place, e),
-        }
-        spare = recycle(cells, 0);
+        ndjson_line(buf, line_no, file, r, cells, cache);
     }
-    Ok(())
+    Ok(line_no)
+}
+
+/// One NDJSON line (without its line break).
+fn ndjson_line(
+    bytes: &[u8],
+    line_no: u64,
+    file: &str,
+    r: &mut Reading,
+    spare: &mut Vec<Option<Cell<'static>>>,
+    cache: &mut fast::KeyCache,
+) {
+    let trimmed_end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |p| p + 1);
+    let bytes = bytes.get(..trimmed_end).unwrap_or_default();
+    if bytes.is_empty() {
+        return;
+    }
+    let line = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            r.log.rows_in_files += 1;
+            r.log.push(Problem {
+                line: Some(line_no),
+                column: Some(e.valid_up_to() as u64 + 1),
+                ..Problem::file_level(file, ProblemKind::SkippedRow, "invalid UTF-8; save the file as UTF-8")
+            });
+            return;
+        }
+    };
+    let lines = Lines::new(line.as_bytes(), line_no);
+    let base = line.as_ptr() as usize;
+    let start = line.bytes().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let place = Place::Json {
+        lines: &lines,
+        base,
+        row_offset: base + start,
+        path: RowPath::Line,
+    };
+    let mut cells = recycle(std::mem::take(spare), r.schema.len());
+    let parsed = match fast::object(line, r.schema, cache, &mut cells) {
+        Some(()) => Ok(()),
+        None => {
+            cells.iter_mut().for_each(|c| *c = None);
+            parse_object(line, r.schema, &mut cells)
+        }
+    };
+    match parsed {
+        Ok(()) => r.deliver(&place, &cells),
+        Err(e) => r.skip_object(&place, e),
+    }
+    *spare = recycle(cells, 0);
 }
 
 /// Reuses a cell buffer's allocation for the next row, whose cells borrow from another buffer
@@ -627,18 +818,19 @@ fn recycle<'b>(mut cells: Vec<Option<Cell<'_>>>, len: usize) -> Vec<Option<Cell<
     v
 }
 
-/// Reads one line into `buf` (without the newline). `None` at the end of the input; `Some(true)` when the
-/// line was longer than [`MAX_LINE`] and was discarded.
-fn read_line_bounded(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+/// Reads one line into `buf` (without the newline). `None` at the end of the input; else whether the line was
+/// longer than [`MAX_LINE`] (and was discarded) and how many bytes were read, the newline included.
+fn read_line_bounded(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<(bool, usize)>> {
     let mut any = false;
     let mut too_long = false;
+    let mut used = 0;
     loop {
         let available = reader.fill_buf()?;
         if available.is_empty() {
-            return Ok(if any { Some(too_long) } else { None });
+            return Ok(any.then_some((too_long, used)));
         }
         any = true;
-        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+        let (chunk, done) = match memchr::memchr(b'\n', available) {
             Some(p) => (&available[..p], Some(p + 1)),
             None => (available, None),
         };
@@ -652,8 +844,9 @@ fn read_line_bounded(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Re
         }
         let consumed = done.unwrap_or(available.len());
         reader.consume(consumed);
+        used += consumed;
         if done.is_some() {
-            return Ok(Some(too_long));
+            return Ok(Some((too_long, used)));
         }
     }
 }
@@ -742,7 +935,7 @@ fn read_csv_file(file: &SourceFile, r: &mut Reading) -> Result<(), Problem> {
             });
         }
     }
-    if !r.log.fatal.is_empty() {
+    if !r.log.fatal.is_empty() || r.log.fatal_before {
         return Ok(());
     }
     let mut spare: Vec<Option<Cell>> = Vec::with_capacity(r.schema.len());

@@ -222,7 +222,9 @@ impl<'a> Row<'a> {
             Some(Value::Json(raw)) => match kind_of(raw) {
                 b'n' => Ok(None),
                 b'"' => match raw.get(1..raw.len().saturating_sub(1)) {
-                    Some(inner) if raw.len() >= 2 && !inner.contains('\\') => Ok(Some(Cow::Borrowed(inner))),
+                    Some(inner) if raw.len() >= 2 && !super::fast::has_backslash(inner.as_bytes()) => {
+                        Ok(Some(Cow::Borrowed(inner)))
+                    }
                     _ => serde_json::from_str::<Cow<'a, str>>(raw)
                         .map(Some)
                         .map_err(|e| RowError::field(col, format!("malformed string: {e}"))),
@@ -239,7 +241,20 @@ impl<'a> Row<'a> {
     }
 
     pub fn required_text(&self, col: Col) -> RowResult<String> {
-        self.text(col)?.ok_or_else(|| self.missing(col))
+        self.required_str(col).map(Cow::into_owned)
+    }
+
+    /// [`Row::required_text`], not copied unless it has an escape.
+    pub fn required_str(&self, col: Col) -> RowResult<Cow<'a, str>> {
+        let text = match self.str(col)? {
+            Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
+            Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_string()),
+            None => return Err(self.missing(col)),
+        };
+        if text.is_empty() {
+            return Err(self.missing(col));
+        }
+        Ok(text)
     }
 
     pub fn missing(&self, col: Col) -> RowError {

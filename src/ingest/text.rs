@@ -101,7 +101,7 @@ fn decode_utf16(bytes: &[u8], little_endian: bool) -> Result<Vec<u8>, TextError>
 /// Refuses a file to be read whole before reading it when it is larger than [`MAX_WHOLE_FILE`]: a plain file by
 /// its size, a gzip file by decompressing it once without keeping anything (memory stays bounded whatever it
 /// expands to).
-fn check_whole_size(path: &Path, gzip: bool) -> Result<(), TextError> {
+fn check_whole_size(path: &Path, gzip: bool) -> Result<u64, TextError> {
     let size = if gzip {
         io::copy(&mut open_raw(path, true)?.take(MAX_WHOLE_FILE + 1), &mut io::sink())?
     } else {
@@ -110,7 +110,7 @@ fn check_whole_size(path: &Path, gzip: bool) -> Result<(), TextError> {
     if size > MAX_WHOLE_FILE {
         return Err(TextError::TooLarge);
     }
-    Ok(())
+    Ok(size)
 }
 
 /// The text after a 2-byte UTF-16 byte-order mark.
@@ -123,27 +123,47 @@ const UTF16_NOTE: &str = "the file is UTF-16 (spreadsheet \"Unicode text\"); it 
 /// Reads a whole file as UTF-8 bytes (not validated here: the parsers report invalid UTF-8 with a position).
 /// A file with nothing but white space is [`TextError::Empty`]: no JSON document is empty.
 pub fn read_whole(path: &Path, gzip: bool) -> Result<Decoded, TextError> {
-    check_whole_size(path, gzip)?;
     let mut bytes = Vec::new();
-    open_raw(path, gzip)?.take(MAX_WHOLE_FILE + 1).read_to_end(&mut bytes)?;
+    let note = read_whole_into(path, gzip, &mut bytes)?;
+    Ok(Decoded { bytes, note })
+}
+
+/// [`read_whole`] into a buffer that is reused from file to file (its pages are not faulted in and zeroed again
+/// for every file); returns the note.
+pub fn read_whole_into(path: &Path, gzip: bool, bytes: &mut Vec<u8>) -> Result<Option<String>, TextError> {
+    let size = check_whole_size(path, gzip)?;
+    bytes.clear();
+    // One more byte than the size, so that the end of the file is seen without growing the buffer.
+    bytes.reserve(usize::try_from(size + 1).unwrap_or(usize::MAX));
+    open_raw(path, gzip)?.take(MAX_WHOLE_FILE + 1).read_to_end(bytes)?;
     if bytes.len() as u64 > MAX_WHOLE_FILE {
         return Err(TextError::TooLarge);
     }
-    let decoded = match sniff(&bytes)? {
+    let note = match sniff(bytes)? {
         Encoding::Utf8 { bom: true } => {
             bytes.drain(..3);
-            Decoded { bytes, note: None }
+            None
         }
-        Encoding::Utf8 { bom: false } => Decoded { bytes, note: None },
-        Encoding::Utf16 { little_endian } => Decoded {
-            bytes: decode_utf16(after_bom(&bytes), little_endian)?,
-            note: Some(UTF16_NOTE.to_string()),
-        },
+        Encoding::Utf8 { bom: false } => None,
+        Encoding::Utf16 { little_endian } => {
+            let decoded = decode_utf16(after_bom(bytes), little_endian)?;
+            *bytes = decoded;
+            Some(UTF16_NOTE.to_string())
+        }
     };
-    if decoded.bytes.iter().all(u8::is_ascii_whitespace) {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(TextError::Empty);
     }
-    Ok(decoded)
+    Ok(note)
+}
+
+/// Where the text of a plain (not compressed) file starts, from its first bytes: after the byte-order mark of
+/// UTF-8 text; `None` for text that is not UTF-8 or not text (what [`open_stream`] decodes or rejects).
+pub fn utf8_start(head: &[u8]) -> Option<u64> {
+    match sniff(head) {
+        Ok(Encoding::Utf8 { bom }) => Some(if bom { 3 } else { 0 }),
+        _ => None,
+    }
 }
 
 /// Opens a file for streaming (NDJSON, CSV). A UTF-16 file is decoded whole first (such files come from

@@ -123,16 +123,49 @@ fn widen(first: &mut Option<Timestamp>, last: &mut Option<Timestamp>, t: Timesta
     }
 }
 
-impl AuditSummary {
+/// Action codes below this are counted in an array (every row looks its action up).
+const DIRECT_ACTIONS: usize = 256;
+
+/// An [`AuditSummary`] being summed up, row by row: the same figures, with faster lookups for what every row
+/// touches (its action, table and day).
+#[derive(Debug)]
+pub struct AuditTally {
+    /// Everything but what follows.
+    summary: AuditSummary,
+    /// `by_action` of the codes below [`DIRECT_ACTIONS`], by code (a count of 0: no row).
+    actions: Vec<ActionStats>,
+    /// `by_table`, hashed.
+    tables: FxHashMap<String, u64>,
+    /// The day of the rows counted last, and how many of them are not in `by_day` yet (the log is in time
+    /// order: most rows are on the day of the row before).
+    day: Option<(i64, u64)>,
+}
+
+impl Default for AuditTally {
+    fn default() -> Self {
+        AuditTally {
+            summary: AuditSummary::default(),
+            actions: vec![ActionStats::default(); DIRECT_ACTIONS],
+            tables: FxHashMap::default(),
+            day: None,
+        }
+    }
+}
+
+impl AuditTally {
     pub fn add(&mut self, row: &AuditRow) {
         let t = row.created_on;
-        self.rows += 1;
-        widen(&mut self.first, &mut self.last, t);
-        let stats = self.by_action.entry(row.action).or_default();
+        let summary = &mut self.summary;
+        summary.rows += 1;
+        widen(&mut summary.first, &mut summary.last, t);
+        let stats = match usize::try_from(row.action).ok().and_then(|a| self.actions.get_mut(a)) {
+            Some(stats) => stats,
+            None => summary.by_action.entry(row.action).or_default(),
+        };
         stats.count += 1;
         widen(&mut stats.first, &mut stats.last, t);
         if action_name(row.action).is_none() {
-            self.unknown_action_rows += 1;
+            summary.unknown_action_rows += 1;
         }
         // The actor of an operation: the impersonating caller when set, else the user.
         let actor = row.calling_user.or(row.user);
@@ -142,16 +175,24 @@ impl AuditSummary {
             }
         }
         if let Some(table) = row.table {
-            match self.by_table.get_mut(table) {
+            match self.tables.get_mut(table) {
                 Some(n) => *n += 1,
                 None => {
-                    self.by_table.insert(table.to_string(), 1);
+                    self.tables.insert(table.to_string(), 1);
                 }
             }
         }
-        *self.by_day.entry(t.0.div_euclid(86_400)).or_default() += 1;
+        let day = t.0.div_euclid(86_400);
+        match &mut self.day {
+            Some((d, n)) if *d == day => *n += 1,
+            pending => {
+                if let Some((d, n)) = pending.replace((day, 1)) {
+                    *summary.by_day.entry(d).or_default() += n;
+                }
+            }
+        }
         if let Some(u) = row.user {
-            let a = self.by_user.entry(u).or_default();
+            let a = summary.by_user.entry(u).or_default();
             a.rows += 1;
             if a.last_activity.is_none_or(|l| t > l) {
                 a.last_activity = Some(t);
@@ -163,20 +204,20 @@ impl AuditSummary {
             }
         }
         if let Some(c) = row.calling_user.filter(|c| Some(*c) != row.user) {
-            let a = self.by_user.entry(c).or_default();
+            let a = summary.by_user.entry(c).or_default();
             if a.last_activity.is_none_or(|l| t > l) {
                 a.last_activity = Some(t);
             }
         }
         if is_share_operation(row.action) {
             if let Some(a) = actor {
-                self.by_user.entry(a).or_default().share_operations += 1;
-                *self.share_operations_by_hour.entry((a, t.hour())).or_default() += 1;
+                summary.by_user.entry(a).or_default().share_operations += 1;
+                *summary.share_operations_by_hour.entry((a, t.hour())).or_default() += 1;
             }
         }
         if is_role_privilege_change(row.action) {
             if let Some(role) = row.object {
-                let c = self.role_changes.entry(role).or_default();
+                let c = summary.role_changes.entry(role).or_default();
                 c.count += 1;
                 if c.last.is_none_or(|l| t > l) {
                     c.last = Some(t);
@@ -188,6 +229,28 @@ impl AuditSummary {
         }
     }
 
+    /// The share operations per caller and hour counted so far, which are taken out of the tally (they are
+    /// many: the parts of a log read apart are added up as they come).
+    pub fn take_share_operations_by_hour(&mut self) -> FxHashMap<(Guid, i64), u32> {
+        std::mem::take(&mut self.summary.share_operations_by_hour)
+    }
+
+    pub fn finish(self) -> AuditSummary {
+        let mut summary = self.summary;
+        for (action, stats) in self.actions.into_iter().enumerate() {
+            if stats.count > 0 {
+                summary.by_action.insert(action as i64, stats);
+            }
+        }
+        summary.by_table.extend(self.tables);
+        if let Some((day, n)) = self.day {
+            *summary.by_day.entry(day).or_default() += n;
+        }
+        summary
+    }
+}
+
+impl AuditSummary {
     /// Merges the summary of another part of the log (parallel reading).
     pub fn merge(&mut self, other: AuditSummary) {
         self.present |= other.present;
@@ -260,25 +323,34 @@ mod tests {
             row(3700, 14, 2),
             row(50, 57, 1),
             row(60, 999, 3),
+            row(2 * 86_400 + 5, 2, 1),
+            row(70, 1, 3),
         ];
-        let mut whole = AuditSummary::default();
-        rows.iter().for_each(|r| whole.add(r));
-        let mut a = AuditSummary::default();
-        let mut b = AuditSummary::default();
-        rows[..3].iter().for_each(|r| a.add(r));
-        rows[3..].iter().for_each(|r| b.add(r));
-        a.merge(b);
-        assert_eq!(whole.rows, 6);
+        let tally = |rows: &[AuditRow]| {
+            let mut t = AuditTally::default();
+            rows.iter().for_each(|r| t.add(r));
+            t.finish()
+        };
+        let whole = tally(&rows);
+        let mut a = tally(&rows[..3]);
+        a.merge(tally(&rows[3..]));
+        assert_eq!(whole.rows, 8);
         assert_eq!(whole.unknown_action_rows, 1);
         assert_eq!(whole.by_user[&Guid(1)].web_access, 1);
         assert_eq!(whole.share_operations_by_hour[&(Guid(2), 1)], 2);
         assert_eq!(whole.role_changes[&Guid(7)].users.len(), 1);
-        assert_eq!((whole.first, whole.last), (Some(Timestamp(10)), Some(Timestamp(3700))));
+        assert_eq!(
+            (whole.first, whole.last),
+            (Some(Timestamp(10)), Some(Timestamp(2 * 86_400 + 5)))
+        );
         assert_eq!(a.rows, whole.rows);
         assert_eq!(a.by_action, whole.by_action);
         assert_eq!(a.by_user, whole.by_user);
         assert_eq!(a.by_table, whole.by_table);
         assert_eq!(a.share_operations_by_hour, whole.share_operations_by_hour);
+        assert_eq!(a.by_day, whole.by_day);
+        assert_eq!(whole.by_day, BTreeMap::from([(0, 7), (2, 1)]));
+        assert_eq!(whole.by_action[&999].count, 1);
         assert_eq!(a.role_changes, whole.role_changes);
     }
 }

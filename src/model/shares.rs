@@ -1,7 +1,6 @@
 //! Record shares (`principalobjectaccessset`): too many to be graph nodes, kept as a compact columnar table.
 
-use std::collections::HashMap;
-
+use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
 
 use crate::id::Guid;
@@ -45,7 +44,7 @@ pub struct Shares {
     pub tables: Vec<String>,
     pub principals: Vec<(Guid, PrincipalKind)>,
     pub rows: Vec<Share>,
-    table_index: HashMap<String, u32>,
+    table_index: FxHashMap<String, u32>,
     principal_index: FxHashMap<(Guid, PrincipalKind), u32>,
 }
 
@@ -86,9 +85,10 @@ impl Shares {
         self.principals[share.principal as usize]
     }
 
-    /// Sorts the rows and drops identical duplicates (overlapping pages); returns how many were dropped.
+    /// Sorts the rows and drops identical duplicates (overlapping pages); returns how many were dropped. (Rows
+    /// that compare equal are identical, so the order is the same whatever sort makes it.)
     pub fn dedup(&mut self) -> u64 {
-        self.rows.sort_unstable();
+        self.rows.par_sort_unstable();
         let before = self.rows.len();
         self.rows.dedup();
         (before - self.rows.len()) as u64

@@ -1,7 +1,7 @@
 //! The commands: load, analyze, render, and map outcomes to exit codes. Nothing here decides posture.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -296,43 +296,58 @@ fn analyze_and_report(
     }
     let verdict = gate.is_set().then(|| gate.judge(&analysis));
     let mut written = Vec::new();
-    let mut write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| -> Result<()> {
-        let path = args.out.join(name);
-        progress.step(&format!("writing {name}"));
-        report::write_atomically(&path, f).with_context(|| format!("cannot write {}", path.display()))?;
-        written.push(path);
-        Ok(())
-    };
     let mut report = report::json::build(export, engine, &analysis, ctx);
     report.gate = verdict.as_ref();
     if args.wants(ReportFormat::Json) {
-        write("report.json", &mut |w| {
-            serde_json::to_writer_pretty(&mut *w, &report)?;
-            w.write_all(b"\n")
-        })?;
+        progress.step("writing report.json");
+        written.push(write_report(args, "report.json", |w| {
+            report::json::write(w, &mut report)
+        })?);
     }
-    if args.wants(ReportFormat::Html) {
-        progress.step("rendering report.html");
-        let extras = report::html::extras(export, engine);
-        let page = report::html::render(&report, &extras)?;
-        write("report.html", &mut |w| w.write_all(page.as_bytes()))?;
-    }
-    if args.wants(ReportFormat::Sarif) {
-        let sarif = report::sarif::render(&analysis, &report, &export_dir_name(&args.export_dir));
-        write("report.sarif", &mut |w| {
-            serde_json::to_writer_pretty(&mut *w, &sarif)?;
-            w.write_all(b"\n")
-        })?;
-    }
-    if args.wants(ReportFormat::Md) {
-        let md = report::markdown::render(&report, &analysis, verdict.as_ref(), baseline.is_some());
-        write("summary.md", &mut |w| w.write_all(md.as_bytes()))?;
-    }
-    if args.wants(ReportFormat::Csv) {
-        write("findings.csv", &mut |w| report::csv::write_findings(w, &analysis))?;
-        write("access-review.csv", &mut |w| {
-            report::csv::write_access_review(w, engine)
-        })?;
+    // The other reports at once: the page and the small reports on a thread of their own, the CSV files (each
+    // rendered on every core) beside it.
+    progress.step("writing the other reports");
+    let (pages, tables) = std::thread::scope(|scope| {
+        let pages = scope.spawn(|| -> Result<Vec<Written>> {
+            let mut written = Vec::new();
+            if args.wants(ReportFormat::Html) {
+                let extras = report::html::extras(export, engine);
+                let page = report::html::render(&report, &extras)?;
+                written.push(write_report(args, "report.html", |w| w.write_all(page.as_bytes()))?);
+            }
+            if args.wants(ReportFormat::Sarif) {
+                let sarif = report::sarif::render(&analysis, &report, &export_dir_name(&args.export_dir));
+                written.push(write_report(args, "report.sarif", |w| {
+                    serde_json::to_writer_pretty(&mut *w, &sarif)?;
+                    w.write_all(b"\n")
+                })?);
+            }
+            if args.wants(ReportFormat::Md) {
+                let md = report::markdown::render(&report, &analysis, verdict.as_ref(), baseline.is_some());
+                written.push(write_report(args, "summary.md", |w| w.write_all(md.as_bytes()))?);
+            }
+            Ok(written)
+        });
+        let tables = || -> Result<Vec<Written>> {
+            if !args.wants(ReportFormat::Csv) {
+                return Ok(Vec::new());
+            }
+            Ok(vec![
+                write_report(args, "findings.csv", |w| report::csv::write_findings(w, &analysis))?,
+                write_report(args, "access-review.csv", |w| {
+                    report::csv::write_access_review(w, engine)
+                })?,
+            ])
+        };
+        let tables = tables();
+        let pages = pages
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("writing the reports stopped")));
+        (pages, tables)
+    });
+    for w in pages?.into_iter().chain(tables?) {
+        progress.detail(&format!("wrote {} in {:.3}s", w.name, w.seconds));
+        written.push(w);
     }
     if !quiet {
         let t = &export.tenant;
@@ -367,8 +382,8 @@ fn analyze_and_report(
         if problems > 0 {
             eprintln!("{problems} input problems (see `inputs` in report.json, or run `dvposture validate`)");
         }
-        for p in &written {
-            eprintln!("wrote {}", p.display());
+        for w in &written {
+            eprintln!("wrote {}", w.path.display());
         }
     }
     let code = match &verdict {
@@ -389,6 +404,30 @@ fn analyze_and_report(
     left_to_the_exit(report);
     left_to_the_exit(analysis);
     code
+}
+
+/// A report written: where, and how long it took.
+struct Written {
+    name: &'static str,
+    path: PathBuf,
+    seconds: f64,
+}
+
+/// Writes one report of `analyze` into the output directory, atomically; in large blocks past the page cache,
+/// as its largest reports (hundreds of megabytes on a large tenant) are best written.
+fn write_report(
+    args: &AnalyzeArgs,
+    name: &'static str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Written> {
+    let started = std::time::Instant::now();
+    let path = args.out.join(name);
+    report::write_large_atomically(&path, write).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Written {
+        name,
+        path,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// Hands a large value to the process's exit instead of dropping it: `analyze` ends right after, and the

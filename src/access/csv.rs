@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::{Engine, Grant};
 use crate::model::Depth;
-use crate::report::neutralize_formula;
+use crate::report::{push_csv_field, push_csv_text};
 
 pub const HEADER: [&str; 8] = [
     "systemuserid",
@@ -49,22 +49,6 @@ impl Interner {
 
 /// Rows rendered by one task (about 2 MiB).
 const CHUNK_ROWS: usize = 12_000;
-
-/// Appends one CSV field, quoted when it holds a comma, a quote or a line break (as the csv crate writes it).
-fn push_field(out: &mut Vec<u8>, field: &str) {
-    if field.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        out.push(b'"');
-        for b in field.bytes() {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(field.as_bytes());
-    }
-}
 
 /// How many grant sets are rendered to text at a time (bounds the memory of the texts not yet interned).
 const CHUNK: usize = 2048;
@@ -131,11 +115,11 @@ impl Engine<'_> {
             .iter()
             .map(|info| {
                 let mut b = Vec::new();
-                push_field(&mut b, &neutralize_formula(&info.tables.join(";")));
+                push_csv_text(&mut b, &info.tables.join(";"));
                 b.push(b',');
-                push_field(&mut b, info.right.map(|r| r.name()).unwrap_or_default());
+                push_csv_field(&mut b, info.right.map(|r| r.name()).unwrap_or_default());
                 b.push(b',');
-                push_field(&mut b, &neutralize_formula(&info.name));
+                push_csv_text(&mut b, &info.name);
                 b.push(b',');
                 b
             })
@@ -145,7 +129,7 @@ impl Engine<'_> {
             .iter()
             .map(|s| {
                 let mut b = Vec::new();
-                push_field(&mut b, &neutralize_formula(s));
+                push_csv_text(&mut b, s);
                 b
             })
             .collect();
@@ -169,7 +153,6 @@ impl Engine<'_> {
         }
         runs.push(&users[from..]);
         let render = |run: &[usize], buf: &mut Vec<u8>| {
-            buf.clear();
             let mut prefix: Vec<u8> = Vec::new();
             for &u in run {
                 let user = &t.users[u];
@@ -181,7 +164,7 @@ impl Engine<'_> {
                 prefix.clear();
                 prefix.extend_from_slice(&user.id.0.to_dashed());
                 prefix.push(b',');
-                push_field(&mut prefix, &neutralize_formula(name));
+                push_csv_text(&mut prefix, name);
                 prefix.push(b',');
                 for (h, &pair) in self.grant_sets[set_of(u)].held.iter().zip(rows_of(u).iter()) {
                     let (business_units, via) = pair_texts[pair as usize];
@@ -198,16 +181,11 @@ impl Engine<'_> {
         };
         out.write_all(HEADER.join(",").as_bytes())?;
         out.write_all(b"\n")?;
-        let batch = rayon::current_num_threads().max(1) * 2;
-        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); batch];
-        for runs in runs.chunks(batch) {
-            runs.par_iter()
-                .zip(buffers.par_iter_mut())
-                .for_each(|(run, buf)| render(run, buf));
-            for buf in &buffers[..runs.len()] {
-                out.write_all(buf)?;
+        crate::report::write_in_order(out, &runs, 1, |runs, buf| {
+            for run in runs {
+                render(run, buf);
             }
-        }
+        })?;
         out.flush()?;
         Ok(())
     }

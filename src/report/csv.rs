@@ -1,21 +1,15 @@
 //! `findings.csv` and `access-review.csv` (CLI.md, "Other outputs"). Every text value is neutralized against
 //! spreadsheet formulas.
 
-use std::collections::HashMap;
 use std::io::Write;
 
-use super::neutralize_formula;
-use crate::access::{Engine, PRIVILEGED_MISCELLANEOUS};
+use rayon::prelude::*;
+
+use super::{push_csv_texts, write_in_order};
+use crate::access::{Engine, GrantSet, PRIVILEGED_MISCELLANEOUS};
+use crate::id::BusinessUnitId;
 use crate::model::{Depth, Right};
 use crate::policy::{Analysis, FindingStatus};
-
-fn writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
-    csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(out)
-}
-
-fn record<'a>(fields: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    fields.into_iter().map(|f| neutralize_formula(f).into_owned()).collect()
-}
 
 pub fn status_name(s: FindingStatus) -> &'static str {
     match s {
@@ -27,147 +21,115 @@ pub fn status_name(s: FindingStatus) -> &'static str {
 
 /// `severity, rule, title, subject_kind, subject_id, subject_name, message, status, fingerprint`, in report order.
 pub fn write_findings(out: &mut dyn Write, analysis: &Analysis) -> std::io::Result<()> {
-    let mut w = writer(out);
-    w.write_record([
-        "severity",
-        "rule",
-        "title",
-        "subject_kind",
-        "subject_id",
-        "subject_name",
-        "message",
-        "status",
-        "fingerprint",
-    ])?;
-    for j in &analysis.findings {
-        let f = &j.finding;
-        w.write_record(record([
-            f.severity.name(),
-            f.rule,
-            f.title,
-            f.subject.kind.name(),
-            &f.subject.id,
-            &f.subject.name,
-            &f.message,
-            status_name(j.status),
-            &f.fingerprint,
-        ]))?;
-    }
-    w.flush()
+    out.write_all(FINDINGS_HEADER.join(",").as_bytes())?;
+    out.write_all(b"\n")?;
+    write_in_order(out, &analysis.findings, 4096, |findings, buf| {
+        for j in findings {
+            let f = &j.finding;
+            push_csv_texts(
+                buf,
+                [
+                    f.severity.name(),
+                    f.rule,
+                    f.title,
+                    f.subject.kind.name(),
+                    &f.subject.id,
+                    &f.subject.name,
+                    &f.message,
+                    status_name(j.status),
+                    &f.fingerprint,
+                ],
+            );
+            buf.push(b'\n');
+        }
+    })?;
+    out.flush()
 }
 
-/// High-risk (CLI.md): the privileged list of ACCESS-MODEL.md, plus Create, Write, Delete, Share and Assign at Global.
-fn is_high_risk(engine: &Engine, privilege: u32, depth: Depth) -> bool {
-    let info = &engine.catalog[privilege as usize];
-    PRIVILEGED_MISCELLANEOUS
+const FINDINGS_HEADER: [&str; 9] = [
+    "severity",
+    "rule",
+    "title",
+    "subject_kind",
+    "subject_id",
+    "subject_name",
+    "message",
+    "status",
+    "fingerprint",
+];
+
+const ACCESS_REVIEW_HEADER: [&str; 14] = [
+    "business_unit",
+    "manager",
+    "systemuserid",
+    "user",
+    "fullname",
+    "accessmode",
+    "role",
+    "role_business_unit",
+    "via",
+    "privileged",
+    "high_risk_privileges",
+    "last_activity",
+    "decision",
+    "comment",
+];
+
+/// High-risk (CLI.md): the privileged list of ACCESS-MODEL.md, plus Create, Write, Delete, Share and Assign at
+/// Global. Per privilege of the catalog: whether it is high-risk at any depth, and whether at Global.
+fn high_risk(engine: &Engine) -> Vec<(bool, bool)> {
+    engine
+        .catalog
         .iter()
-        .any(|m| m.eq_ignore_ascii_case(&info.name))
-        || (depth == Depth::Global
-            && matches!(
+        .map(|info| {
+            let always = PRIVILEGED_MISCELLANEOUS
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&info.name));
+            let at_global = matches!(
                 info.right,
                 Some(Right::Create | Right::Write | Right::Delete | Right::Share | Right::Assign)
-            ))
+            );
+            (always, always || at_global)
+        })
+        .collect()
 }
 
-/// The review pack: one row per enabled user and role path, sorted by business unit name, user, path, with
-/// `decision` and `comment` left empty for the reviewer (keep / revoke).
-pub fn write_access_review(out: &mut dyn Write, engine: &Engine) -> std::io::Result<()> {
+/// A grant set's rows of the review pack, sorted by role path: the path, and the cells `role,
+/// role_business_unit, via, privileged, high_risk_privileges` (the same for every user of the set).
+fn role_rows(engine: &Engine, set: &GrantSet, high_risk: &[(bool, bool)]) -> Vec<(String, Vec<u8>)> {
     let t = engine.tenant;
-    let mut w = writer(out);
-    w.write_record([
-        "business_unit",
-        "manager",
-        "systemuserid",
-        "user",
-        "fullname",
-        "accessmode",
-        "role",
-        "role_business_unit",
-        "via",
-        "privileged",
-        "high_risk_privileges",
-        "last_activity",
-        "decision",
-        "comment",
-    ])?;
-    let bu_name = |id| t.business_unit(id).map_or_else(|| id.to_string(), |b| b.name.clone());
-    let mut rows: Vec<(String, String, String, Vec<String>)> = Vec::new();
-    // High-risk privileges per grant set and assignment, computed once per grant set.
-    let mut high_risk: HashMap<(u32, u16), Vec<&str>> = HashMap::new();
-    for (s, set) in engine.grant_sets.iter().enumerate() {
-        for h in &set.held {
-            if !is_high_risk(engine, h.privilege, h.depth) {
-                continue;
-            }
-            for g in set.grants(h).iter().filter(|g| g.depth == h.depth) {
-                high_risk
-                    .entry((s as u32, g.assignment))
-                    .or_default()
-                    .push(&engine.catalog[h.privilege as usize].name);
-            }
-        }
-    }
-    for (u, user) in t.users.iter().enumerate() {
-        let Some(s) = engine.user_grant_set[u] else { continue };
-        let set = &engine.grant_sets[s as usize];
-        let bu = bu_name(user.business_unit);
-        let manager = user
-            .manager
-            .and_then(|m| t.user(m))
-            .map(|m| m.display_name())
-            .unwrap_or_default();
-        let last = t
-            .audit
-            .by_user
-            .get(&user.id.0)
-            .and_then(|a| a.last_activity)
-            .map(|l| l.to_string())
-            .unwrap_or_default();
-        let privileged = if set.privileged.is_empty() { "no" } else { "yes" };
-        // One row: the user's columns, then the role path's.
-        let row = |path: String, role: String, role_bu: String, via: String, risky: String| {
-            let fields = vec![
-                bu.clone(),
-                manager.clone(),
-                user.id.to_string(),
-                user.display_name(),
-                user.full_name.clone().unwrap_or_default(),
-                user.access_mode.label().to_string(),
-                role,
-                role_bu,
-                via,
-                privileged.to_string(),
-                risky,
-                last.clone(),
-                String::new(),
-                String::new(),
-            ];
-            (bu.clone(), user.display_name(), path, fields)
-        };
-        let mut paths: Vec<(String, usize)> = set
-            .assignments
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (engine.path(a), i))
-            .collect();
-        paths.sort();
-        if paths.is_empty() {
-            rows.push(row(
-                String::new(),
-                String::new(),
-                String::new(),
-                "no role".to_string(),
-                String::new(),
-            ));
+    let privileged = if set.privileged.is_empty() { "no" } else { "yes" };
+    let mut risky: Vec<Vec<&str>> = vec![Vec::new(); set.assignments.len()];
+    for h in &set.held {
+        let (always, at_global) = high_risk[h.privilege as usize];
+        if !(always || (at_global && h.depth == Depth::Global)) {
             continue;
         }
-        for (path, i) in paths {
+        for g in set.grants(h).iter().filter(|g| g.depth == h.depth) {
+            risky[g.assignment as usize].push(&engine.catalog[h.privilege as usize].name);
+        }
+    }
+    let mut paths: Vec<(String, usize)> = set
+        .assignments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (engine.path(a), i))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        let mut cells = Vec::new();
+        push_csv_texts(&mut cells, ["", "", "no role", privileged, ""]);
+        return vec![(String::new(), cells)];
+    }
+    paths
+        .into_iter()
+        .map(|(path, i)| {
             let a = &set.assignments[i];
             let role = &t.roles[a.role as usize];
-            let mut risky: Vec<&str> = high_risk.get(&(s, i as u16)).cloned().unwrap_or_default();
+            let risky = &mut risky[i];
             risky.sort_unstable();
             risky.dedup();
-            let risky_text = if risky.len() > 20 {
+            let risky = if risky.len() > 20 {
                 format!("{} (+{} more)", risky[..20].join(";"), risky.len() - 20)
             } else {
                 risky.join(";")
@@ -176,18 +138,112 @@ pub fn write_access_review(out: &mut dyn Write, engine: &Engine) -> std::io::Res
                 None => "direct".to_string(),
                 Some(team) => format!("team:{}", t.teams[team as usize].name),
             };
-            rows.push(row(
-                path,
-                role.name.clone(),
-                bu_name(role.business_unit),
-                via,
-                risky_text,
-            ));
+            let mut cells = Vec::new();
+            push_csv_texts(
+                &mut cells,
+                [
+                    &role.name,
+                    &business_unit_name(engine, role.business_unit),
+                    &via,
+                    privileged,
+                    &risky,
+                ],
+            );
+            (path, cells)
+        })
+        .collect()
+}
+
+fn business_unit_name(engine: &Engine, id: BusinessUnitId) -> String {
+    engine
+        .tenant
+        .business_unit(id)
+        .map_or_else(|| id.to_string(), |b| b.name.clone())
+}
+
+/// The review pack: one row per enabled user and role path, sorted by business unit name, user, path (then user
+/// id), with `decision` and `comment` left empty for the reviewer (keep / revoke).
+pub fn write_access_review(out: &mut dyn Write, engine: &Engine) -> std::io::Result<()> {
+    let t = engine.tenant;
+    out.write_all(ACCESS_REVIEW_HEADER.join(",").as_bytes())?;
+    out.write_all(b"\n")?;
+    // The role columns are those of the user's grant set: rendered once per set.
+    let high_risk = high_risk(engine);
+    let role_rows: Vec<Vec<(String, Vec<u8>)>> = engine
+        .grant_sets
+        .par_iter()
+        .map(|set| role_rows(engine, set, &high_risk))
+        .collect();
+    // Users by business unit name and user name (stable: ties keep the export's order).
+    let mut users: Vec<(String, String, usize)> = (0..t.users.len())
+        .into_par_iter()
+        .filter(|&u| engine.user_grant_set[u].is_some())
+        .map(|u| {
+            let user = &t.users[u];
+            (business_unit_name(engine, user.business_unit), user.display_name(), u)
+        })
+        .collect();
+    users.par_sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    // Users of one business unit with one name have their rows merged by path, then user id.
+    let groups: Vec<&[(String, String, usize)]> = users.chunk_by(|a, b| (&a.0, &a.1) == (&b.0, &b.1)).collect();
+    let user_cells = |(bu, name, u): &(String, String, usize)| -> (Vec<u8>, Vec<u8>) {
+        let user = &t.users[*u];
+        let manager = user
+            .manager
+            .and_then(|m| t.user(m))
+            .map(|m| m.display_name())
+            .unwrap_or_default();
+        let mut before = Vec::new();
+        push_csv_texts(
+            &mut before,
+            [
+                bu.as_str(),
+                &manager,
+                &user.id.to_string(),
+                name,
+                user.full_name.as_deref().unwrap_or_default(),
+                user.access_mode.label(),
+            ],
+        );
+        before.push(b',');
+        let last = t
+            .audit
+            .by_user
+            .get(&user.id.0)
+            .and_then(|a| a.last_activity)
+            .map(|l| l.to_string())
+            .unwrap_or_default();
+        let mut after = vec![b','];
+        push_csv_texts(&mut after, [last.as_str(), "", ""]);
+        after.push(b'\n');
+        (before, after)
+    };
+    let rows_of = |u: usize| &role_rows[engine.user_grant_set[u].unwrap_or_default() as usize];
+    write_in_order(out, &groups, 512, |groups, buf| {
+        for group in groups {
+            let cells: Vec<(Vec<u8>, Vec<u8>)> = group.iter().map(user_cells).collect();
+            let mut rows: Vec<(&str, String, usize, &[u8])> = Vec::new();
+            for (i, (_, _, u)) in group.iter().enumerate() {
+                let id = if group.len() > 1 {
+                    t.users[*u].id.to_string()
+                } else {
+                    String::new()
+                };
+                rows.extend(
+                    rows_of(*u)
+                        .iter()
+                        .map(|(path, role)| (path.as_str(), id.clone(), i, role.as_slice())),
+                );
+            }
+            if group.len() > 1 {
+                rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            }
+            for (_, _, i, role) in rows {
+                buf.extend_from_slice(&cells[i].0);
+                buf.extend_from_slice(role);
+                buf.extend_from_slice(&cells[i].1);
+            }
         }
-    }
-    rows.sort_by(|a, b| (&a.0, &a.1, &a.2, &a.3[2]).cmp(&(&b.0, &b.1, &b.2, &b.3[2])));
-    for (_, _, _, fields) in rows {
-        w.write_record(record(fields.iter().map(String::as_str)))?;
-    }
-    w.flush()
+    })?;
+    out.flush()
 }

@@ -925,7 +925,7 @@ fn finding_view(f: &crate::report::json::FindingWire) -> FindingView {
         subject_kind: f.subject.kind.name().replace('_', " "),
         subject_name: shorten(&f.subject.name, MAX_TEXT),
         subject_id: shorten(&f.subject.id, MAX_TEXT),
-        evidence: evidence_items(f.evidence),
+        evidence: evidence_items(&f.evidence.value()),
         waiver: f.waiver.map(|w| KeyValue {
             key: w
                 .expires

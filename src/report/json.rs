@@ -2,14 +2,16 @@
 //! changes on purpose. Deterministic: everything is sorted, and the clock is passed in.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use serde::Serialize;
 
 use crate::access::Engine;
-use crate::finding::{Confidence, Severity, Subject};
+use crate::finding::{Confidence, Evidence, Severity, Subject};
 use crate::ingest::{Export, TableInput};
 use crate::model::{DanglingReference, Tenant};
 use crate::policy::{Analysis, AppliedWaiver, FindingStatus, GateResult, WaiverNote, SCORE_FORMULA};
+use crate::report::write_in_order;
 use crate::rules::RuleStatus;
 use crate::time::{Date, Timestamp};
 
@@ -57,7 +59,7 @@ pub struct FindingWire<'a> {
     pub title: &'a str,
     pub message: &'a str,
     pub subject: &'a Subject,
-    pub evidence: &'a serde_json::Value,
+    pub evidence: &'a Evidence,
     pub fingerprint: &'a str,
     pub status: FindingStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -262,7 +264,7 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, analysis: &'a Analysis, ct
                 title: j.finding.title,
                 message: &j.finding.message,
                 subject: &j.finding.subject,
-                evidence: j.finding.evidence.as_ref(),
+                evidence: &j.finding.evidence,
                 fingerprint: &j.finding.fingerprint,
                 status: j.status,
                 waiver: j.waiver.as_ref(),
@@ -276,6 +278,126 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, analysis: &'a Analysis, ct
         inventory: inventory(t, engine),
         dangling_references: &t.dangling,
         ignored_files: &export.ignored_files,
+    }
+}
+
+/// Writes `report.json` as `serde_json::to_writer_pretty` would, and a newline: the findings (hundreds of
+/// thousands on a large tenant) rendered on every core, in order, the rest as one value around them.
+pub fn write(out: &mut dyn Write, report: &mut Report) -> std::io::Result<()> {
+    let findings = std::mem::take(&mut report.findings);
+    let mut rest = Vec::new();
+    let serialized = serde_json::to_writer_pretty(&mut rest, &*report);
+    report.findings = findings;
+    serialized?;
+    // A JSON string never holds a line break, so this line is the `findings` member of the top-level object.
+    const EMPTY: &[u8] = b"\n  \"findings\": []";
+    let at = memchr::memmem::find(&rest, EMPTY)
+        .ok_or_else(|| std::io::Error::other("report.json has no findings member"))?
+        + EMPTY.len()
+        - 1;
+    out.write_all(&rest[..at])?;
+    if let Some((first, others)) = report.findings.split_first() {
+        let finding = |f: &FindingWire, buf: &mut Vec<u8>| {
+            buf.extend_from_slice(b"\n    ");
+            f.serialize(&mut serde_json::Serializer::with_formatter(&mut *buf, Pretty::at(2)))
+                .map_err(std::io::Error::other)
+        };
+        let mut buf = Vec::new();
+        finding(first, &mut buf)?;
+        out.write_all(&buf)?;
+        let failed = std::sync::Mutex::new(None);
+        write_in_order(out, others, 1024, |part, buf| {
+            for f in part {
+                buf.push(b',');
+                if let Err(e) = finding(f, buf) {
+                    *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                }
+            }
+        })?;
+        if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(e);
+        }
+        out.write_all(b"\n  ")?;
+    }
+    out.write_all(&rest[at..])?;
+    out.write_all(b"\n")
+}
+
+/// serde_json's pretty formatter (two spaces a level) starting at a given depth, so that a value rendered on
+/// its own reads exactly as it does inside the whole document.
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    fn at(depth: usize) -> Pretty {
+        Pretty {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(w, true)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn new_line<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.new_line(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.new_line(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 

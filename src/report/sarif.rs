@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::finding::{Confidence, Finding, Severity, Subject, SubjectKind};
+use crate::finding::{Confidence, Evidence, Finding, Severity, Subject, SubjectKind};
 use crate::ingest::{InputStatus, TableInput};
 use crate::policy::{Analysis, FindingStatus, Judged};
 use crate::report::json::Report;
@@ -251,7 +251,7 @@ pub struct ResultProperties {
     pub confidence: Confidence,
     pub status: FindingStatus,
     pub subject: Subject,
-    pub evidence: Value,
+    pub evidence: Evidence,
 }
 
 #[derive(Serialize)]
@@ -428,7 +428,7 @@ fn rule_descriptor(meta: &RuleMeta, severity: Severity) -> RuleDescriptor {
 fn subject_table<'m>(f: &Finding, meta: Option<&'m RuleMeta>, inputs: &[TableInput]) -> &'m str {
     let was_read = |t: &str| inputs.iter().any(|i| i.table == t && !i.files.is_empty());
     // A finding about a row that refers to something (dangling-reference) names the row's table.
-    if let Some(t) = f.evidence.get("table").and_then(Value::as_str) {
+    if let Some(t) = f.evidence.value().get("table").and_then(Value::as_str) {
         if let Some(i) = inputs.iter().find(|i| i.table == t) {
             return i.table;
         }
@@ -513,7 +513,7 @@ fn result(j: &Judged, metas: &[RuleMeta], inputs: &[TableInput]) -> SarifResult 
             confidence: f.confidence,
             status: j.status,
             subject: f.subject.clone(),
-            evidence: f.evidence.as_ref().clone(),
+            evidence: f.evidence.clone(),
         },
     }
 }

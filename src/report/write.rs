@@ -28,6 +28,33 @@ pub fn write_large_atomically(
     replace_atomically(path, |tmp| large::write(tmp, write))
 }
 
+/// Writes `items` rendered on every core, in their order: `render` appends the bytes of a run of at most `run`
+/// items to an empty buffer. A batch of runs is rendered at a time into reused buffers, so memory stays bounded
+/// whatever the number of items.
+pub fn write_in_order<T: Sync>(
+    out: &mut dyn Write,
+    items: &[T],
+    run: usize,
+    render: impl Fn(&[T], &mut Vec<u8>) + Sync,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let run = run.max(1);
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); rayon::current_num_threads().max(1) * 2];
+    for batch in items.chunks(run * buffers.len()) {
+        batch
+            .par_chunks(run)
+            .zip(buffers.par_iter_mut())
+            .for_each(|(part, buf)| {
+                buf.clear();
+                render(part, buf);
+            });
+        for buf in &buffers[..batch.len().div_ceil(run)] {
+            out.write_all(buf)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes the temporary file with `write_temp`, renames it over `path`, syncs the directory and removes the
 /// stale temporary files of the same report.
 fn replace_atomically(path: &Path, write_temp: impl FnOnce(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
@@ -103,6 +130,26 @@ fn is_running(pid: u32, temp: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn items_are_written_in_order_whatever_the_batches() {
+        let items: Vec<u32> = (0..1000).collect();
+        let expected: String = items.iter().map(|i| format!("{i}\n")).collect();
+        for run in [0, 1, 7, 64, 999, 1000, 5000] {
+            let mut out = Vec::new();
+            write_in_order(&mut out, &items, run, |part, buf| {
+                assert!(buf.is_empty() && part.len() <= run.max(1));
+                for i in part {
+                    buf.extend_from_slice(format!("{i}\n").as_bytes());
+                }
+            })
+            .unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "runs of {run}");
+        }
+        let mut out = Vec::new();
+        write_in_order(&mut out, &[] as &[u32], 10, |_, _| unreachable!()).unwrap();
+        assert!(out.is_empty());
+    }
 
     #[test]
     fn a_write_removes_the_stale_temporary_files_of_its_report_only() {

@@ -1,12 +1,11 @@
 //! `elevated-marketing-privileges`: organization-wide rights on website tables or on marketing e-mail dynamic
 //! content metadata, listed for review.
 
-use std::sync::Arc;
-
 use serde_json::json;
 
 use super::data::journeys;
 use super::{journeys_present, Context, Findings, Outcome, NO_JOURNEYS};
+use crate::finding::Evidence;
 use crate::model::Depth;
 
 pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
@@ -20,7 +19,7 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
         return Outcome::NotEvaluated("entitydefinitions has none of the website or dynamic content metadata tables".into());
     }
     // The privileges are those of the user's grant set: computed once per set.
-    let mut by_set: std::collections::HashMap<u32, Option<(usize, Arc<serde_json::Value>)>> = std::collections::HashMap::new();
+    let mut by_set: std::collections::HashMap<u32, Option<(usize, Evidence)>> = std::collections::HashMap::new();
     for u in cx.people() {
         let Some(set_index) = cx.engine.user_grant_set[u] else { continue };
         let hits = by_set.entry(set_index).or_insert_with(|| {
@@ -36,14 +35,14 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
             }
             let count = hits.len();
             hits.truncate(20);
-            (count > 0).then(|| (count, Arc::new(json!({ "count": count, "privileges": hits }))))
+            (count > 0).then(|| (count, Evidence::from(json!({ "count": count, "privileges": hits }))))
         });
         let Some((count, hits)) = hits else { continue };
         let count = *count;
         out.add(
             cx.user_subject(u),
             format!("{} holds {} organization-wide privilege{} on website or dynamic content tables; review that they need them.", t.users[u].display_name(), count, if count == 1 { "" } else { "s" }),
-            Arc::clone(hits),
+            hits.clone(),
         );
     }
     Outcome::Evaluated

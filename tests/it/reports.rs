@@ -97,3 +97,48 @@ fn summary_md_stays_under_the_comment_limit() {
     );
     assert!(md.contains("more in report.json and findings.csv"), "the cut is said");
 }
+
+/// report.json, findings.csv and access-review.csv are rendered in parts on every core: they must read exactly as
+/// serde_json and the csv crate write them whole (a generated tenant has thousands of findings, many parts).
+#[test]
+fn large_reports_are_written_as_the_serializers_write_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("tenant");
+    let sample = crate::common::dvposture(&[
+        "sample",
+        export.to_str().unwrap(),
+        "--users",
+        "1500",
+        "--seed",
+        "7",
+        "--quiet",
+    ]);
+    assert_eq!(sample.code, 0, "{}", sample.stderr);
+    let (run, out) = analyze_into_out(&export, &["--quiet"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+
+    let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = value["findings"].as_array().unwrap().len();
+    assert!(findings > 3000, "{findings} findings: too few to span several parts");
+    assert_eq!(json, serde_json::to_string_pretty(&value).unwrap() + "\n");
+
+    for name in ["findings.csv", "access-review.csv"] {
+        let text = std::fs::read(out.join(name)).unwrap();
+        let mut rewritten = csv::Writer::from_writer(Vec::new());
+        let mut rows = 0;
+        for record in csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_slice())
+            .records()
+        {
+            rewritten.write_record(&record.unwrap()).unwrap();
+            rows += 1;
+        }
+        assert!(rows > 1000, "{name}: {rows} rows");
+        assert!(
+            String::from_utf8(rewritten.into_inner().unwrap()).unwrap() == String::from_utf8(text).unwrap(),
+            "{name}"
+        );
+    }
+}

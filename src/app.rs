@@ -220,10 +220,15 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     let access_path = args.out.join("effective-access.csv");
     let code = std::thread::scope(|scope| {
         // effective-access.csv needs only the engine: it is written while the rules run and the other reports
-        // are written (its writing is bound by the disk, the rules by the processor).
+        // are written (its writing is bound by the disk, the rules by the processor). It is rendered by threads
+        // of its own, so that the rules' work never leaves the disk waiting: the system shares the cores.
         let access = args.wants(ReportFormat::Access).then(|| {
             scope.spawn(|| {
-                report::write_large_atomically(&access_path, |w: &mut dyn Write| engine.write_effective_access(w))
+                let render = |w: &mut (dyn Write + Send)| match rayon::ThreadPoolBuilder::new().build() {
+                    Ok(pool) => pool.install(|| engine.write_effective_access(w)),
+                    Err(_) => engine.write_effective_access(w),
+                };
+                report::write_large_atomically(&access_path, render)
             })
         });
         let code = analyze_and_report(
@@ -296,13 +301,21 @@ fn analyze_and_report(
     }
     let verdict = gate.is_set().then(|| gate.judge(&analysis));
     let mut written = Vec::new();
-    let mut report = report::json::build(export, engine, &analysis, ctx);
-    report.gate = verdict.as_ref();
-    if args.wants(ReportFormat::Json) {
+    // The report that report.json is, and the page, the SARIF log and the summary are made from.
+    let page_formats = [
+        ReportFormat::Json,
+        ReportFormat::Html,
+        ReportFormat::Sarif,
+        ReportFormat::Md,
+    ];
+    let mut report = page_formats.iter().any(|&f| args.wants(f)).then(|| {
+        let mut report = report::json::build(export, engine, &analysis, ctx);
+        report.gate = verdict.as_ref();
+        report
+    });
+    if let Some(report) = report.as_mut().filter(|_| args.wants(ReportFormat::Json)) {
         progress.step("writing report.json");
-        written.push(write_report(args, "report.json", |w| {
-            report::json::write(w, &mut report)
-        })?);
+        written.push(write_report(args, "report.json", |w| report::json::write(w, report))?);
     }
     // The other reports at once: the page and the small reports on a thread of their own, the CSV files (each
     // rendered on every core) beside it.
@@ -310,20 +323,23 @@ fn analyze_and_report(
     let (pages, tables) = std::thread::scope(|scope| {
         let pages = scope.spawn(|| -> Result<Vec<Written>> {
             let mut written = Vec::new();
+            let Some(report) = &report else {
+                return Ok(written);
+            };
             if args.wants(ReportFormat::Html) {
                 let extras = report::html::extras(export, engine);
-                let page = report::html::render(&report, &extras)?;
+                let page = report::html::render(report, &extras)?;
                 written.push(write_report(args, "report.html", |w| w.write_all(page.as_bytes()))?);
             }
             if args.wants(ReportFormat::Sarif) {
-                let sarif = report::sarif::render(&analysis, &report, &export_dir_name(&args.export_dir));
+                let sarif = report::sarif::render(&analysis, report, &export_dir_name(&args.export_dir));
                 written.push(write_report(args, "report.sarif", |w| {
                     serde_json::to_writer_pretty(&mut *w, &sarif)?;
                     w.write_all(b"\n")
                 })?);
             }
             if args.wants(ReportFormat::Md) {
-                let md = report::markdown::render(&report, &analysis, verdict.as_ref(), baseline.is_some());
+                let md = report::markdown::render(report, &analysis, verdict.as_ref(), baseline.is_some());
                 written.push(write_report(args, "summary.md", |w| w.write_all(md.as_bytes()))?);
             }
             Ok(written)
@@ -418,7 +434,7 @@ struct Written {
 fn write_report(
     args: &AnalyzeArgs,
     name: &'static str,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<Written> {
     let started = std::time::Instant::now();
     let path = args.out.join(name);

@@ -29,29 +29,47 @@ pub const HEADER: [&str; 8] = [
 /// A grant set's rows as indices into its distinct (`business_units`, `via`) texts, and those texts.
 type RowTexts = (Vec<u32>, Vec<(String, String)>);
 
+/// The `business_units` and `via` texts of the rows, interned: each distinct text CSV-escaped once, and each
+/// distinct pair of them as the ready end of a row (`business_units,via` and the line end).
 #[derive(Default)]
 struct Interner {
-    index: HashMap<String, u32>,
-    texts: Vec<String>,
+    texts: HashMap<String, u32>,
+    escaped: Vec<Vec<u8>>,
+    pairs: HashMap<(u32, u32), u32>,
+    pair_columns: Vec<Vec<u8>>,
 }
 
 impl Interner {
-    fn intern(&mut self, text: String) -> u32 {
-        if let Some(&i) = self.index.get(&text) {
+    fn text(&mut self, text: String) -> u32 {
+        if let Some(&i) = self.texts.get(&text) {
             return i;
         }
-        let i = self.texts.len() as u32;
-        self.texts.push(text.clone());
-        self.index.insert(text, i);
+        let i = self.escaped.len() as u32;
+        let mut b = Vec::new();
+        push_csv_text(&mut b, &text);
+        self.escaped.push(b);
+        self.texts.insert(text, i);
+        i
+    }
+
+    fn pair(&mut self, business_units: String, via: String) -> u32 {
+        let pair = (self.text(business_units), self.text(via));
+        if let Some(&i) = self.pairs.get(&pair) {
+            return i;
+        }
+        let mut b = self.escaped[pair.0 as usize].clone();
+        b.push(b',');
+        b.extend_from_slice(&self.escaped[pair.1 as usize]);
+        b.push(b'\n');
+        let i = self.pair_columns.len() as u32;
+        self.pair_columns.push(b);
+        self.pairs.insert(pair, i);
         i
     }
 }
 
 /// Rows rendered by one task (about 2 MiB).
 const CHUNK_ROWS: usize = 12_000;
-
-/// How many grant sets are rendered to text at a time (bounds the memory of the texts not yet interned).
-const CHUNK: usize = 2048;
 
 impl Engine<'_> {
     /// The `business_units` and `via` texts of a grant set's rows: per held privilege (in order) an index into
@@ -81,111 +99,109 @@ impl Engine<'_> {
         (rows, texts)
     }
 
-    /// Writes the whole file.
+    /// Writes the whole file. A grant set's rows are encoded when its first user comes up, so the first rows go
+    /// to the disk at once.
     pub fn write_effective_access(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let t = self.tenant;
-        let mut texts = Interner::default();
-        // Per grant set, per held privilege: the interned pair of its `business_units` and `via` texts (the
-        // privilege and the depth are the held privilege's). Four bytes a row: tens of millions of them.
-        let mut pairs: HashMap<(u32, u32), u32> = HashMap::new();
-        let mut pair_texts: Vec<(u32, u32)> = Vec::new();
-        let mut codes: Vec<Box<[u32]>> = Vec::with_capacity(self.grant_sets.len());
-        let ids: Vec<usize> = (0..self.grant_sets.len()).collect();
-        for chunk in ids.chunks(CHUNK) {
-            let rendered: Vec<RowTexts> = chunk.par_iter().map(|&s| self.row_texts(s)).collect();
-            for (rows, distinct) in rendered {
-                let ids: Vec<u32> = distinct
-                    .into_iter()
-                    .map(|(bus, via)| {
-                        let pair = (texts.intern(bus), texts.intern(via));
-                        *pairs.entry(pair).or_insert_with(|| {
-                            pair_texts.push(pair);
-                            pair_texts.len() as u32 - 1
-                        })
-                    })
-                    .collect();
-                codes.push(rows.iter().map(|&r| ids[r as usize]).collect());
-            }
-        }
-        drop(pairs);
-        // Every text a row is made of, CSV-escaped once: per privilege its `table,right,privilege,` columns, per
-        // depth `depth,`, per interned text the field itself. A row is then six copies of ready bytes.
+        // Per privilege and depth: the `table,right,privilege,depth,` columns, CSV-escaped once. A row is then
+        // three copies of ready bytes: the user's columns, these, and its interned pair.
         let privilege_columns: Vec<Vec<u8>> = self
             .catalog
             .iter()
-            .map(|info| {
-                let mut b = Vec::new();
-                push_csv_text(&mut b, &info.tables.join(";"));
-                b.push(b',');
-                push_csv_field(&mut b, info.right.map(|r| r.name()).unwrap_or_default());
-                b.push(b',');
-                push_csv_text(&mut b, &info.name);
-                b.push(b',');
-                b
+            .flat_map(|info| {
+                Depth::ALL.map(|depth| {
+                    let mut b = Vec::new();
+                    push_csv_text(&mut b, &info.tables.join(";"));
+                    b.push(b',');
+                    push_csv_field(&mut b, info.right.map(|r| r.name()).unwrap_or_default());
+                    b.push(b',');
+                    push_csv_text(&mut b, &info.name);
+                    b.push(b',');
+                    b.extend_from_slice(depth.name().as_bytes());
+                    b.push(b',');
+                    b
+                })
             })
             .collect();
-        let interned: Vec<Vec<u8>> = texts
-            .texts
-            .iter()
-            .map(|s| {
-                let mut b = Vec::new();
-                push_csv_text(&mut b, s);
-                b
-            })
-            .collect();
-
+        // Per grant set, per held privilege: its interned pair (four bytes a row), from its first user to its last.
+        let mut interner = Interner::default();
+        let mut codes: Vec<Option<Box<[u32]>>> = vec![None; self.grant_sets.len()];
         let mut users: Vec<usize> = (0..t.users.len())
             .filter(|&u| self.user_grant_set[u].is_some())
             .collect();
         users.sort_by_key(|&u| t.users[u].id);
         let set_of = |u: usize| self.user_grant_set[u].unwrap_or_default() as usize;
-        let rows_of = |u: usize| &codes[set_of(u)];
         // Users in runs of about CHUNK_ROWS rows, rendered in parallel a batch at a time into reused buffers,
         // written in order.
         let mut runs: Vec<&[usize]> = Vec::new();
         let (mut from, mut rows) = (0, 0);
         for (i, &u) in users.iter().enumerate() {
-            rows += rows_of(u).len();
+            rows += self.grant_sets[set_of(u)].held.len();
             if rows >= CHUNK_ROWS {
                 runs.push(&users[from..=i]);
                 (from, rows) = (i + 1, 0);
             }
         }
         runs.push(&users[from..]);
-        let render = |run: &[usize], buf: &mut Vec<u8>| {
-            let mut prefix: Vec<u8> = Vec::new();
-            for &u in run {
-                let user = &t.users[u];
-                let name = user
-                    .domain_name
-                    .as_deref()
-                    .or(user.full_name.as_deref())
-                    .unwrap_or_default();
-                prefix.clear();
-                prefix.extend_from_slice(&user.id.0.to_dashed());
-                prefix.push(b',');
-                push_csv_text(&mut prefix, name);
-                prefix.push(b',');
-                for (h, &pair) in self.grant_sets[set_of(u)].held.iter().zip(rows_of(u).iter()) {
-                    let (business_units, via) = pair_texts[pair as usize];
-                    buf.extend_from_slice(&prefix);
-                    buf.extend_from_slice(&privilege_columns[h.privilege as usize]);
-                    buf.extend_from_slice(h.depth.name().as_bytes());
-                    buf.push(b',');
-                    buf.extend_from_slice(&interned[business_units as usize]);
-                    buf.push(b',');
-                    buf.extend_from_slice(&interned[via as usize]);
-                    buf.push(b'\n');
-                }
-            }
-        };
+        let mut remaining: Vec<u32> = vec![0; self.grant_sets.len()];
+        for &u in &users {
+            remaining[set_of(u)] += 1;
+        }
         out.write_all(HEADER.join(",").as_bytes())?;
         out.write_all(b"\n")?;
-        crate::report::write_in_order(out, &runs, 1, |runs, buf| {
-            for run in runs {
-                render(run, buf);
+        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); rayon::current_num_threads().max(1) * 2];
+        for batch in runs.chunks(buffers.len()) {
+            // The grant sets that come up first in this batch: their rows' texts in parallel, interned in order.
+            let mut new_sets: Vec<usize> = batch.iter().flat_map(|run| run.iter().map(|&u| set_of(u))).collect();
+            new_sets.sort_unstable();
+            new_sets.dedup();
+            new_sets.retain(|&s| codes[s].is_none());
+            let rendered: Vec<(usize, RowTexts)> = new_sets.into_par_iter().map(|s| (s, self.row_texts(s))).collect();
+            for (s, (rows, distinct)) in rendered {
+                let ids: Vec<u32> = distinct.into_iter().map(|(bus, via)| interner.pair(bus, via)).collect();
+                codes[s] = Some(rows.iter().map(|&r| ids[r as usize]).collect());
             }
-        })?;
+            let render = |run: &[usize], buf: &mut Vec<u8>, prefix: &mut Vec<u8>| {
+                buf.clear();
+                for &u in run {
+                    let user = &t.users[u];
+                    let name = user
+                        .domain_name
+                        .as_deref()
+                        .or(user.full_name.as_deref())
+                        .unwrap_or_default();
+                    prefix.clear();
+                    prefix.extend_from_slice(&user.id.0.to_dashed());
+                    prefix.push(b',');
+                    push_csv_text(prefix, name);
+                    prefix.push(b',');
+                    let set = set_of(u);
+                    let codes = codes[set].as_deref().unwrap_or_default();
+                    for (h, &pair) in self.grant_sets[set].held.iter().zip(codes) {
+                        buf.extend_from_slice(prefix);
+                        buf.extend_from_slice(
+                            &privilege_columns[h.privilege as usize * Depth::ALL.len() + h.depth as usize],
+                        );
+                        buf.extend_from_slice(&interner.pair_columns[pair as usize]);
+                    }
+                }
+            };
+            batch
+                .par_iter()
+                .zip(buffers.par_iter_mut())
+                .for_each_init(Vec::new, |prefix, (run, buf)| render(run, buf, prefix));
+            for buf in &buffers[..batch.len()] {
+                out.write_all(buf)?;
+            }
+            // A grant set's codes are dropped after its last user.
+            for &u in batch.iter().flat_map(|run| run.iter()) {
+                let set = set_of(u);
+                remaining[set] -= 1;
+                if remaining[set] == 0 {
+                    codes[set] = None;
+                }
+            }
+        }
         out.flush()?;
         Ok(())
     }

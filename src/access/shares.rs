@@ -3,7 +3,6 @@
 //! access mode). A share that cannot be used looks like access in the admin UI and is not.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
@@ -145,14 +144,14 @@ impl Engine<'_> {
                 None => (0, Vec::new()),
             })
             .collect();
-        // The rights each grant set holds on each shared table, computed once per grant set, by whichever thread
-        // needs it first (a dense row: few tables hold shared records).
+        // The rights each grant set holds on each shared table (a dense row: few tables hold shared records).
         let tables = shares.tables.len();
-        let by_set: Vec<OnceLock<Box<[u32]>>> = (0..self.grant_sets.len()).map(|_| OnceLock::new()).collect();
-        let set_rights = |set: u32, table: u32| -> u32 {
-            let row = by_set[set as usize].get_or_init(|| {
+        let set_rights: Vec<Box<[u32]>> = self
+            .grant_sets
+            .par_iter()
+            .map(|set| {
                 let mut row = vec![0u32; tables];
-                for h in &self.grant_sets[set as usize].held {
+                for h in &set.held {
                     if let Some((mask, covered_tables)) = covered.get(h.privilege as usize) {
                         for &t in covered_tables {
                             row[t as usize] |= *mask;
@@ -160,89 +159,72 @@ impl Engine<'_> {
                     }
                 }
                 row.into_boxed_slice()
-            });
-            row.get(table as usize).copied().unwrap_or(0)
-        };
-        // Rows grouped by principal (a counting sort: principals are dense indices).
-        let mut starts = vec![0u32; shares.principals.len() + 1];
-        for s in &shares.rows {
-            starts[s.principal as usize + 1] += 1;
-        }
-        for p in 0..shares.principals.len() {
-            starts[p + 1] += starts[p];
-        }
-        let mut next = starts.clone();
-        let mut order = vec![0u32; shares.rows.len()];
-        for (i, s) in shares.rows.iter().enumerate() {
-            let slot = &mut next[s.principal as usize];
-            order[*slot as usize] = i as u32;
-            *slot += 1;
-        }
-        drop(next);
-        // Each principal's few rows, by table and record; principals in parallel.
-        let of_principal = |p: usize| -> Vec<IneffectiveShare> {
-            let (id, kind) = shares.principals[p];
-            // Whose grant sets count: a user's own; for a team, those of its enabled members.
-            let sets: Vec<u32> = match kind {
-                PrincipalKind::User => match t.index.users.get(&UserId(id)).map(|&u| self.user_grant_set[u]) {
-                    Some(Some(set)) => vec![set],
-                    // A user who cannot sign in is reported by disabled-user-with-access, shares included.
-                    _ => return Vec::new(),
-                },
-                PrincipalKind::Team => match t.index.teams.get(&TeamId(id)) {
-                    Some(&team) => {
-                        let mut sets: Vec<u32> = self.team_users[team]
-                            .iter()
-                            .filter_map(|&u| self.user_grant_set[u as usize])
-                            .collect();
-                        sets.sort_unstable();
-                        sets.dedup();
-                        sets
+            })
+            .collect();
+        // Per principal of the shares, the rights it holds on each table: a user's own (none for a user who
+        // cannot sign in: disabled-user-with-access reports those shares); for a team, those of its enabled
+        // members together. `None`: not evaluated (not in the export: dangling-reference; or cannot sign in).
+        let team_rights: Vec<Option<Box<[u32]>>> = shares
+            .principals
+            .par_iter()
+            .map(|&(id, kind)| {
+                let team = t.index.teams.get(&TeamId(id)).filter(|_| kind == PrincipalKind::Team)?;
+                let mut row = vec![0u32; tables];
+                for &u in &self.team_users[*team] {
+                    if let Some(set) = self.user_grant_set[u as usize] {
+                        for (held, &r) in row.iter_mut().zip(set_rights[set as usize].iter()) {
+                            *held |= r;
+                        }
                     }
-                    None => return Vec::new(),
-                },
-            };
-            let held = |table: u32| sets.iter().fold(0, |a, &set| a | set_rights(set, table));
-            let mut rows: Vec<(u32, Guid, u32)> = order[starts[p] as usize..starts[p + 1] as usize]
-                .iter()
-                .map(|&i| {
-                    let s = &shares.rows[i as usize];
-                    (s.table, s.object, s.all_rights())
+                }
+                Some(row.into_boxed_slice())
+            })
+            .collect();
+        let held: Vec<Option<&[u32]>> = shares
+            .principals
+            .iter()
+            .zip(&team_rights)
+            .map(|(&(id, kind), team)| match kind {
+                PrincipalKind::User => t
+                    .index
+                    .users
+                    .get(&UserId(id))
+                    .and_then(|&u| self.user_grant_set[u])
+                    .map(|set| &*set_rights[set as usize]),
+                PrincipalKind::Team => team.as_deref(),
+            })
+            .collect();
+        // Every row with a right its principal cannot use, in one pass over the rows on every core; then by
+        // principal, table and record.
+        let mut lacking: Vec<(u32, u32, Guid, u32)> = shares
+            .rows
+            .par_chunks(1 << 16)
+            .flat_map_iter(|rows| {
+                rows.iter().filter_map(|s| {
+                    let held = held[s.principal as usize]?;
+                    let lacking = s.all_rights() & !held[s.table as usize];
+                    (lacking != 0).then_some((s.principal, s.table, s.object, lacking))
                 })
-                .collect();
-            rows.sort_unstable_by_key(|&(table, object, _)| (table, object));
-            let mut out = Vec::new();
-            for group in rows.chunk_by(|a, b| a.0 == b.0) {
-                let table = group[0].0;
-                let held = held(table);
-                let mut rights = 0;
-                let mut records: Vec<Guid> = Vec::new();
-                for &(_, object, shared) in group {
-                    let lacking = shared & !held;
-                    if lacking != 0 {
-                        rights |= lacking;
-                        records.push(object);
-                    }
-                }
-                if rights == 0 {
-                    continue;
-                }
+            })
+            .collect();
+        lacking.par_sort_unstable();
+        let groups: Vec<&[(u32, u32, Guid, u32)]> = lacking.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)).collect();
+        let mut out: Vec<IneffectiveShare> = groups
+            .par_iter()
+            .map(|group| {
+                let (principal, table, _, _) = group[0];
+                let (id, kind) = shares.principals[principal as usize];
+                let mut records: Vec<Guid> = group.iter().map(|r| r.2).collect();
                 records.dedup();
-                out.push(IneffectiveShare {
+                IneffectiveShare {
                     principal: id,
                     principal_kind: kind,
                     table: shares.tables[table as usize].clone(),
-                    rights,
+                    rights: group.iter().fold(0, |a, r| a | r.3),
                     records: records.len() as u64,
                     examples: records.into_iter().take(5).collect(),
-                });
-            }
-            out
-        };
-        let mut out: Vec<IneffectiveShare> = (0..shares.principals.len())
-            .into_par_iter()
-            .with_min_len(64)
-            .flat_map_iter(of_principal)
+                }
+            })
             .collect();
         out.sort_by(|a, b| (a.principal, &a.table).cmp(&(b.principal, &b.table)));
         out

@@ -1,43 +1,62 @@
 //! `ineffective-share`: shared rights that cannot be used because the principal lacks the privilege: they look
 //! like access in the admin UI and are not, and they hide what was meant.
 
-use serde_json::json;
+use rayon::prelude::*;
+use serde::Serialize;
 
 use super::{Context, Findings, Outcome};
-use crate::access::shares::right_names;
-use crate::finding::{Subject, SubjectKind};
-use crate::id::{TeamId, UserId};
+use crate::access::shares::{right_names, IneffectiveShare};
+use crate::finding::{Evidence, Finding, Subject, SubjectKind};
+use crate::id::{Guid, TeamId, UserId};
 use crate::model::PrincipalKind;
 
+/// The evidence of one finding.
+#[derive(Serialize)]
+struct Unusable<'a> {
+    table: &'a str,
+    rights: &'a [&'static str],
+    records: u64,
+    examples: &'a [Guid],
+}
+
 pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
-    let t = cx.tenant;
-    for s in cx.engine.ineffective_shares() {
-        let (kind, name) = match s.principal_kind {
-            PrincipalKind::User => {
-                let Some(&u) = t.index.users.get(&UserId(s.principal)) else { continue };
-                if cx.is_excluded(u) {
-                    continue;
-                }
-                (SubjectKind::User, t.users[u].display_name())
-            }
-            PrincipalKind::Team => (SubjectKind::Team, t.team(TeamId(s.principal)).map_or_else(String::new, |x| x.name.clone())),
-        };
-        let rights = right_names(s.rights);
-        let who = if kind == SubjectKind::Team { "no enabled member of the team holds" } else { "they do not hold" };
-        let f = out.add(
-            Subject::new(kind, s.principal.to_string(), name.clone()),
-            format!(
-                "{} shared with {name} on {} {} record{} cannot be used: {who} the matching privilege{} on {}.",
-                rights.join(", "),
-                s.records,
-                s.table,
-                if s.records == 1 { "" } else { "s" },
-                if rights.len() == 1 { "" } else { "s" },
-                s.table
-            ),
-            json!({ "table": s.table, "rights": rights, "records": s.records, "examples": s.examples }),
-        );
-        f.discriminator = s.table.clone();
-    }
+    // A large tenant has hundreds of thousands of these: they are written on every core.
+    let found: Vec<Finding> = cx
+        .engine
+        .ineffective_shares()
+        .par_iter()
+        .with_min_len(256)
+        .filter_map(|s| finding(cx, out, s))
+        .collect();
+    out.extend(found);
     Outcome::Evaluated
+}
+
+fn finding(cx: &Context, out: &Findings, s: &IneffectiveShare) -> Option<Finding> {
+    let t = cx.tenant;
+    let (kind, name) = match s.principal_kind {
+        PrincipalKind::User => {
+            let &u = t.index.users.get(&UserId(s.principal))?;
+            if cx.is_excluded(u) {
+                return None;
+            }
+            (SubjectKind::User, t.users[u].display_name())
+        }
+        PrincipalKind::Team => (SubjectKind::Team, t.team(TeamId(s.principal)).map_or_else(String::new, |x| x.name.clone())),
+    };
+    let rights = right_names(s.rights);
+    let who = if kind == SubjectKind::Team { "no enabled member of the team holds" } else { "they do not hold" };
+    let message = format!(
+        "{} shared with {name} on {} {} record{} cannot be used: {who} the matching privilege{} on {}.",
+        rights.join(", "),
+        s.records,
+        s.table,
+        if s.records == 1 { "" } else { "s" },
+        if rights.len() == 1 { "" } else { "s" },
+        s.table
+    );
+    let evidence = Evidence::of(&Unusable { table: &s.table, rights: &rights, records: s.records, examples: &s.examples });
+    let mut f = out.finding(Subject::new(kind, s.principal.to_string(), name), message, evidence);
+    f.discriminator = s.table.clone();
+    Some(f)
 }

@@ -16,11 +16,14 @@ const ALIGN: usize = 4096;
 const BLOCKS: usize = 3;
 
 /// Writes `path` with what `produce` writes, then syncs it.
-pub fn write(path: &Path, produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+pub fn write(path: &Path, produce: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>) -> std::io::Result<()> {
     write_to(Sink::open(path, true)?, produce)
 }
 
-fn write_to(mut sink: Sink, produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+fn write_to(
+    mut sink: Sink,
+    produce: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let (full_tx, full_rx) = sync_channel::<Block>(1);
     let (empty_tx, empty_rx) = sync_channel::<Block>(BLOCKS);
     std::thread::scope(|scope| {

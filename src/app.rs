@@ -283,7 +283,23 @@ fn analyze_and_report(
         as_of: ctx.as_of,
         excluded,
     };
-    let results = rules::run(&shared, config);
+    // The report that report.json is, and the page, the SARIF log and the summary are made from: its inventory
+    // is computed while the rules run.
+    let page_formats = [
+        ReportFormat::Json,
+        ReportFormat::Html,
+        ReportFormat::Sarif,
+        ReportFormat::Md,
+    ];
+    let (results, inventory) = rayon::join(
+        || rules::run(&shared, config),
+        || {
+            page_formats
+                .iter()
+                .any(|&f| args.wants(f))
+                .then(|| report::json::inventory(&export.tenant, engine))
+        },
+    );
     for r in results.iter().filter(|r| r.elapsed.as_millis() >= 50) {
         progress.detail(&format!("rule {} took {:.3}s", r.id, r.elapsed.as_secs_f64()));
     }
@@ -301,15 +317,8 @@ fn analyze_and_report(
     }
     let verdict = gate.is_set().then(|| gate.judge(&analysis));
     let mut written = Vec::new();
-    // The report that report.json is, and the page, the SARIF log and the summary are made from.
-    let page_formats = [
-        ReportFormat::Json,
-        ReportFormat::Html,
-        ReportFormat::Sarif,
-        ReportFormat::Md,
-    ];
-    let mut report = page_formats.iter().any(|&f| args.wants(f)).then(|| {
-        let mut report = report::json::build(export, engine, &analysis, ctx);
+    let mut report = inventory.map(|inventory| {
+        let mut report = report::json::build_with(export, engine, &analysis, ctx, inventory);
         report.gate = verdict.as_ref();
         report
     });

@@ -3,6 +3,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use crate::config::{Config, Waiver};
@@ -94,7 +95,7 @@ pub fn apply(mut rules: Vec<RuleResult>, config: &Config, as_of: Date) -> Analys
             }
         }
     }
-    findings.sort_by(|a, b| crate::finding::report_order(&a.finding, &b.finding));
+    findings.par_sort_by(|a, b| crate::finding::report_order(&a.finding, &b.finding));
     Analysis {
         rules,
         findings,

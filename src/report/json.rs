@@ -192,6 +192,18 @@ pub struct ReportContext {
 }
 
 pub fn build<'a>(export: &'a Export, engine: &Engine, analysis: &'a Analysis, ctx: &ReportContext) -> Report<'a> {
+    build_with(export, engine, analysis, ctx, inventory(&export.tenant, engine))
+}
+
+/// [`build`] with the inventory computed beforehand ([`inventory`] needs no findings: it is computed while the
+/// rules run).
+pub fn build_with<'a>(
+    export: &'a Export,
+    engine: &Engine,
+    analysis: &'a Analysis,
+    ctx: &ReportContext,
+    inventory: Inventory,
+) -> Report<'a> {
     let t = &export.tenant;
     let environment = EnvironmentWire {
         name: t
@@ -275,7 +287,7 @@ pub fn build<'a>(export: &'a Export, engine: &Engine, analysis: &'a Analysis, ct
             unmatched: &analysis.unmatched_waivers,
         },
         gate: None,
-        inventory: inventory(t, engine),
+        inventory,
         dangling_references: &t.dangling,
         ignored_files: &export.ignored_files,
     }
@@ -401,7 +413,8 @@ impl serde_json::ser::Formatter for Pretty {
     }
 }
 
-fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
+/// Business units, users, roles, teams and shares, for `inventory`.
+pub fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
     let mut users_per_bu: BTreeMap<_, u64> = BTreeMap::new();
     for u in &t.users {
         *users_per_bu.entry(u.business_unit).or_default() += 1;

@@ -1,11 +1,14 @@
 //! `elevated-marketing-privileges`: organization-wide rights on website tables or on marketing e-mail dynamic
 //! content metadata, listed for review.
 
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 use serde_json::json;
 
 use super::data::journeys;
 use super::{journeys_present, Context, Findings, Outcome, NO_JOURNEYS};
-use crate::finding::Evidence;
+use crate::finding::{Evidence, Finding};
 use crate::model::Depth;
 
 pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
@@ -18,32 +21,37 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
     if watched.is_empty() {
         return Outcome::NotEvaluated("entitydefinitions has none of the website or dynamic content metadata tables".into());
     }
-    // The privileges are those of the user's grant set: computed once per set.
-    let mut by_set: std::collections::HashMap<u32, Option<(usize, Evidence)>> = std::collections::HashMap::new();
-    for u in cx.people() {
-        let Some(set_index) = cx.engine.user_grant_set[u] else { continue };
-        let hits = by_set.entry(set_index).or_insert_with(|| {
+    // The privileges are those of the user's grant set: computed once per set, sets and users on every core.
+    let people: Vec<(usize, u32)> = cx.people().filter_map(|u| Some((u, cx.engine.user_grant_set[u]?))).collect();
+    let mut sets: Vec<u32> = people.iter().map(|&(_, s)| s).collect();
+    sets.sort_unstable();
+    sets.dedup();
+    let by_set: HashMap<u32, (usize, Evidence)> = sets
+        .par_iter()
+        .filter_map(|&set_index| {
             let set = &cx.engine.grant_sets[set_index as usize];
             let mut hits = Vec::new();
             for h in set.held.iter().filter(|h| h.depth == Depth::Global) {
                 let info = &cx.engine.catalog[h.privilege as usize];
-                for table in &watched {
-                    if info.covers(table) {
-                        hits.push(json!({ "table": table, "privilege": info.name, "via": cx.engine.via(set, h, &[]) }));
-                    }
-                }
+                hits.extend(watched.iter().filter(|table| info.covers(table)).map(|table| (h, info, table)));
             }
             let count = hits.len();
-            hits.truncate(20);
-            (count > 0).then(|| (count, Evidence::from(json!({ "count": count, "privileges": hits }))))
-        });
-        let Some((count, hits)) = hits else { continue };
-        let count = *count;
-        out.add(
-            cx.user_subject(u),
-            format!("{} holds {} organization-wide privilege{} on website or dynamic content tables; review that they need them.", t.users[u].display_name(), count, if count == 1 { "" } else { "s" }),
-            hits.clone(),
-        );
-    }
+            let shown: Vec<_> = hits.iter().take(20).map(|&(h, info, table)| json!({ "table": table, "privilege": info.name, "via": cx.engine.via(set, h, &[]) })).collect();
+            (count > 0).then(|| (set_index, (count, Evidence::from(json!({ "count": count, "privileges": shown })))))
+        })
+        .collect();
+    let found: Vec<Finding> = people
+        .par_iter()
+        .filter_map(|&(u, set)| {
+            let (count, evidence) = by_set.get(&set)?;
+            let count = *count;
+            Some(out.finding(
+                cx.user_subject(u),
+                format!("{} holds {} organization-wide privilege{} on website or dynamic content tables; review that they need them.", t.users[u].display_name(), count, if count == 1 { "" } else { "s" }),
+                evidence.clone(),
+            ))
+        })
+        .collect();
+    out.extend(found);
     Outcome::Evaluated
 }

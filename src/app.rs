@@ -335,21 +335,36 @@ fn analyze_and_report(
             let Some(report) = &report else {
                 return Ok(written);
             };
+            // Each report's time counts its making, not only its writing.
+            let since = |started: std::time::Instant, w: Written| Written {
+                seconds: started.elapsed().as_secs_f64(),
+                ..w
+            };
             if args.wants(ReportFormat::Html) {
+                let started = std::time::Instant::now();
                 let extras = report::html::extras(export, engine);
                 let page = report::html::render(report, &extras)?;
-                written.push(write_report(args, "report.html", |w| w.write_all(page.as_bytes()))?);
+                written.push(since(
+                    started,
+                    write_report(args, "report.html", |w| w.write_all(page.as_bytes()))?,
+                ));
             }
             if args.wants(ReportFormat::Sarif) {
+                let started = std::time::Instant::now();
                 let sarif = report::sarif::render(&analysis, report, &export_dir_name(&args.export_dir));
-                written.push(write_report(args, "report.sarif", |w| {
+                let file = write_report(args, "report.sarif", |w| {
                     serde_json::to_writer_pretty(&mut *w, &sarif)?;
                     w.write_all(b"\n")
-                })?);
+                })?;
+                written.push(since(started, file));
             }
             if args.wants(ReportFormat::Md) {
+                let started = std::time::Instant::now();
                 let md = report::markdown::render(report, &analysis, verdict.as_ref(), baseline.is_some());
-                written.push(write_report(args, "summary.md", |w| w.write_all(md.as_bytes()))?);
+                written.push(since(
+                    started,
+                    write_report(args, "summary.md", |w| w.write_all(md.as_bytes()))?,
+                ));
             }
             Ok(written)
         });

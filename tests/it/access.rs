@@ -467,3 +467,104 @@ fn impersonation_counts_only_from_a_direct_role_and_access_modes_limit() {
     assert_eq!(privileges(3), vec!["prvActOnBehalfOfAnotherUser", "prvBulkDelete"]);
     assert_eq!(rows, access_naive::effective_access(&t));
 }
+
+/// Ineffective shares against a naive computation: a principal's held rights per table come from the naive
+/// effective-access rows (its own, or for a team those of its enabled members, explicit or through the default
+/// team of their business unit), and every share row is checked on its own.
+fn naive_ineffective_shares(
+    t: &Tenant,
+    export: &dvposture::ingest::Export,
+) -> Vec<(String, String, u32, u64, Vec<String>)> {
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    let catalog: HashMap<&str, &Privilege> = t.privileges.iter().map(|p| (p.name, p)).collect();
+    let mut held: HashMap<(String, &str), u32> = HashMap::new();
+    for row in access_naive::effective_access(t) {
+        let p = catalog[row[4].as_str()];
+        for &table in p.tables {
+            *held.entry((row[0].clone(), table)).or_default() |= p.access_right;
+        }
+    }
+    let enabled = |u: usize| {
+        let m = &export.tenant;
+        let id = dvposture::id::UserId(dvposture::id::Guid::parse(&user_id(u)).unwrap().unwrap());
+        m.index.users.get(&id).is_some_and(|&i| m.is_enabled(&m.users[i]))
+    };
+    let members = |team: usize| -> Vec<usize> {
+        let tm = &t.teams[team];
+        (0..t.users.len())
+            .filter(|&u| tm.members.contains(&u) || (tm.is_default && t.users[u].bu == tm.bu))
+            .filter(|&u| enabled(u))
+            .collect()
+    };
+    let mut found: BTreeMap<(String, &str), (u32, BTreeSet<String>)> = BTreeMap::new();
+    for s in &t.shares {
+        let all = (s.rights | s.inherited) & 0xD0037;
+        let (id, holders) = match s.principal {
+            (false, u) if enabled(u) => (user_id(u), vec![u]),
+            (false, _) => continue,
+            (true, team) => (team_id(team), members(team)),
+        };
+        let mut rights = 0;
+        for u in holders {
+            rights |= held.get(&(user_id(u), s.table)).copied().unwrap_or(0);
+        }
+        let lacking = all & !rights;
+        if lacking != 0 {
+            let f = found.entry((id, s.table)).or_default();
+            f.0 |= lacking;
+            f.1.insert(format!("90000000-0000-0000-0000-{:012x}", s.object));
+        }
+    }
+    found
+        .into_iter()
+        .map(|((id, table), (rights, records))| {
+            (
+                id,
+                table.to_string(),
+                rights,
+                records.len() as u64,
+                records.into_iter().take(5).collect(),
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ineffective_shares_match_the_naive_model(seed in any::<u64>()) {
+        let mut t = random_tenant(seed);
+        let mut g = Rng(seed ^ 0x5EED);
+        let tables = ["account", "activitypointer", "email", "role", "contact"];
+        for _ in 0..g.below(40) {
+            let team = !t.teams.is_empty() && g.chance(40);
+            let principal = if team { (true, g.below(t.teams.len())) } else { (false, g.below(t.users.len().max(1))) };
+            if !team && t.users.is_empty() {
+                break;
+            }
+            t.shares.push(Share {
+                object: g.below(12) as u32,
+                table: tables[g.below(tables.len())],
+                principal,
+                rights: [0, 1, 3, 0x10000, 0x40000, 0x80000 | 4][g.below(6)],
+                inherited: [0, 0, 1, 2, 0x20][g.below(5)],
+            });
+        }
+        let dir = tempfile::tempdir().unwrap();
+        t.write(dir.path());
+        let export = dvposture::ingest::load(dir.path(), &Default::default()).unwrap();
+        let engine = dvposture::access::Engine::build(&export.tenant);
+        let actual: Vec<(String, String, u32, u64, Vec<String>)> = engine
+            .ineffective_shares()
+            .into_iter()
+            .map(|s| (s.principal.to_string(), s.table, s.rights, s.records, s.examples.iter().map(|g| g.to_string()).collect()))
+            .collect();
+        let mut expected = naive_ineffective_shares(&t, &export);
+        expected.sort();
+        let mut sorted = actual.clone();
+        sorted.sort();
+        prop_assert_eq!(&actual, &sorted, "sorted by principal and table, seed {}", seed);
+        prop_assert_eq!(sorted, expected, "seed {}", seed);
+    }
+}

@@ -6,7 +6,7 @@
 //! texts, and every user's rows are written from those codes: memory grows with distinct texts, not with
 //! users x privileges.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io::Write;
 
 use rayon::prelude::*;
@@ -77,7 +77,7 @@ impl Engine<'_> {
     /// share those (a role's privileges at one depth), so each distinct pattern is rendered once.
     fn row_texts(&self, set: usize) -> RowTexts {
         let set = &self.grant_sets[set];
-        let mut patterns: HashMap<(Depth, &[Grant]), u32> = HashMap::new();
+        let mut patterns: HashMap<(Depth, &[Grant]), u32> = HashMap::default();
         let mut texts: Vec<(String, String)> = Vec::new();
         let rows = set
             .held

@@ -71,12 +71,16 @@ impl Dangling {
     }
 }
 
-fn index_of<K: std::hash::Hash + Eq + Copy, T>(items: &[T], key: impl Fn(&T) -> K) -> HashMap<K, usize> {
+fn index_of<K: std::hash::Hash + Eq + Copy, T>(items: &[T], key: impl Fn(&T) -> K) -> rustc_hash::FxHashMap<K, usize> {
     items.iter().enumerate().map(|(i, t)| (key(t), i)).collect()
 }
 
 /// Checks the business-unit tree: exactly one root, every parent present, no cycle.
-fn check_business_units(bus: &[BusinessUnit], index: &HashMap<BusinessUnitId, usize>, file: &str) -> Vec<Problem> {
+fn check_business_units(
+    bus: &[BusinessUnit],
+    index: &rustc_hash::FxHashMap<BusinessUnitId, usize>,
+    file: &str,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let fatal = |msg: String| Problem::file_level(file, ProblemKind::Fatal, msg);
     let roots: Vec<&BusinessUnit> = bus.iter().filter(|b| b.parent.is_none()).collect();

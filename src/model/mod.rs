@@ -8,7 +8,7 @@ pub use audit::{ActionStats, AuditSummary, RoleChange, UserActivity};
 pub use build::{build, BuildOutput, RawTables};
 pub use shares::{PrincipalKind, Share, Shares};
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::id::{BusinessUnitId, Guid, PositionId, PrivilegeId, ProfileId, RoleId, TeamId, UserId};
 use crate::time::Timestamp;

@@ -14,7 +14,7 @@ pub mod lookup;
 pub mod reverse;
 pub mod shares;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
@@ -180,7 +180,7 @@ impl<'t> Engine<'t> {
             name_rank[p as usize] = rank as u32;
         }
 
-        let mut own_privileges: HashMap<_, Vec<(u32, Depth)>> = HashMap::new();
+        let mut own_privileges: HashMap<_, Vec<(u32, Depth)>> = HashMap::default();
         for rp in &tenant.role_privileges {
             if let Some(&p) = tenant.index.privileges.get(&rp.privilege) {
                 own_privileges.entry(rp.role).or_default().push((p as u32, rp.depth));
@@ -291,7 +291,7 @@ impl<'t> Engine<'t> {
                 Some((user.access_mode, a))
             })
             .collect();
-        let mut index: HashMap<&(AccessMode, Vec<Assignment>), u32> = HashMap::new();
+        let mut index: HashMap<&(AccessMode, Vec<Assignment>), u32> = HashMap::default();
         let mut distinct: Vec<&(AccessMode, Vec<Assignment>)> = Vec::new();
         let mut counts: Vec<u32> = Vec::new();
         let user_grant_set: Vec<Option<u32>> = keys

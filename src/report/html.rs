@@ -10,7 +10,9 @@
 //! chart text is escaped by plotters; the JSON block is escaped by [`json_for_script`]; and a
 //! Content-Security-Policy allows only the page's own script (by its hash) and no network access at all.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use anyhow::{Context as _, Result};
 use serde::Serialize;
@@ -163,7 +165,7 @@ fn who_can(engine: &Engine) -> Vec<WhoCanRow> {
         only_teams: usize,
         top: Vec<(String, u32, usize)>,
     }
-    let mut acc: HashMap<u32, Acc> = HashMap::new();
+    let mut acc: HashMap<u32, Acc> = HashMap::default();
     for (s, set) in engine.grant_sets.iter().enumerate() {
         if set.users == 0 {
             continue;
@@ -330,7 +332,7 @@ fn reason_texts(reasons: &[PrivilegedReason]) -> Vec<String> {
 /// Per table: (user, privilege) pairs per depth and users holding anything, from the grant sets weighted by
 /// their users (the cost grows with grant sets x privileges, not with users).
 fn depth_by_table(engine: &Engine) -> Vec<TableDepths> {
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::default();
     let mut names: Vec<&str> = Vec::new();
     let tables_of: Vec<Vec<usize>> = engine
         .catalog
@@ -1054,8 +1056,8 @@ pub fn render(report: &Report, extras: &HtmlExtras) -> Result<String> {
     ];
 
     // Findings: the first of report order, at most MAX_FINDINGS_PER_RULE_IN_PAGE per rule.
-    let mut per_rule: HashMap<&str, usize> = HashMap::new();
-    let mut shown_by_rule: HashMap<&str, Vec<FindingView>> = HashMap::new();
+    let mut per_rule: HashMap<&str, usize> = HashMap::default();
+    let mut shown_by_rule: HashMap<&str, Vec<FindingView>> = HashMap::default();
     let mut rule_order: Vec<&str> = Vec::new();
     let mut findings_shown = 0;
     for f in &report.findings {
@@ -1069,7 +1071,7 @@ pub fn render(report: &Report, extras: &HtmlExtras) -> Result<String> {
             shown_by_rule.entry(f.rule).or_default().push(finding_view(f));
         }
     }
-    let mut most_severe: HashMap<&str, Severity> = HashMap::new();
+    let mut most_severe: HashMap<&str, Severity> = HashMap::default();
     for f in &report.findings {
         let e = most_severe.entry(f.rule).or_insert(f.severity);
         *e = (*e).max(f.severity);
@@ -1414,7 +1416,7 @@ fn charts_of(report: &Report, extras: &HtmlExtras) -> Result<Vec<Chart>> {
 
     // Findings by rule group, stacked by severity.
     // Counted per rule first: a million findings at 100,000 users, 33 rules.
-    let mut by_rule: HashMap<&str, [u64; 6]> = HashMap::new();
+    let mut by_rule: HashMap<&str, [u64; 6]> = HashMap::default();
     for f in &report.findings {
         let slot = if f.status == FindingStatus::Waived {
             5
@@ -1423,7 +1425,7 @@ fn charts_of(report: &Report, extras: &HtmlExtras) -> Result<Vec<Chart>> {
         };
         by_rule.entry(f.rule).or_default()[slot.min(5)] += 1;
     }
-    let mut by_group: HashMap<&str, [u64; 6]> = HashMap::new();
+    let mut by_group: HashMap<&str, [u64; 6]> = HashMap::default();
     for (rule, counts) in by_rule {
         let group = by_group
             .entry(rules::meta(rule).map_or("", |m| m.group.as_str()))

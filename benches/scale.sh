@@ -14,6 +14,7 @@
 #   NO_DUCKDB=1                         (skip the DuckDB baseline)
 #   DUCKDB_THREADS=N                    (DuckDB's threads; default the number of cores, as rayon uses)
 #   KEEP_DUCKDB_CSV=1                   (keep DuckDB's effective-access.csv after the check; default removed)
+#   RUNS=N                              (run each measurement N times: the fastest time, the highest peak memory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -27,19 +28,29 @@ bin=${CARGO_TARGET_DIR:-target}/release/dvposture
 duckdb=1
 [ -z "${NO_DUCKDB:-}" ] || duckdb=
 threads=${DUCKDB_THREADS:-$(nproc)}
+runs=${RUNS:-1}
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive number" >&2; exit 2; }
 
 declare -A wall_s peak_mib agreement
 measure() { # key (size:run), label, then the command; prints "label wall_s peak_MiB", keeps them for the table
+    # With RUNS=N the command runs N times: the fastest wall time is kept (with that run's phase timings), and
+    # the highest peak memory of all runs.
     local key=$1 label=$2; shift 2
-    local log="$work/time.log"
-    DVPOSTURE_TIMINGS=1 /usr/bin/time -v "$@" >"$work/stdout.log" 2>"$log" || { cat "$log" >&2; exit 1; }
-    local wall rss
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-    rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
-    wall_s[$key]=$wall
-    peak_mib[$key]=$rss
-    printf '%-28s %10.2f s %8s MiB\n' "$label" "$wall" "$rss"
-    grep -E '^(timing|detail):' "$log" | sed 's/^/    /' || true
+    local log="$work/time.log" best="$work/time-best.log" wall rss best_wall="" best_rss=0 run
+    for ((run = 1; run <= runs; run++)); do
+        DVPOSTURE_TIMINGS=1 /usr/bin/time -v "$@" >"$work/stdout.log" 2>"$log" || { cat "$log" >&2; exit 1; }
+        wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+        rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
+        [ "$rss" -le "$best_rss" ] || best_rss=$rss
+        if [ -z "$best_wall" ] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
+            best_wall=$wall
+            cp "$log" "$best"
+        fi
+    done
+    wall_s[$key]=$best_wall
+    peak_mib[$key]=$best_rss
+    printf '%-28s %10.2f s %8s MiB\n' "$label" "$best_wall" "$best_rss"
+    grep -E '^(timing|detail):' "$best" | sed 's/^/    /' || true
 }
 
 if [ -n "$duckdb" ]; then

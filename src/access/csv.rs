@@ -6,10 +6,10 @@
 //! texts, and every user's rows are written from those codes: memory grows with distinct texts, not with
 //! users x privileges.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::io::Write;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{Engine, Grant};
 use crate::model::Depth;

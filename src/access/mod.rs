@@ -14,9 +14,8 @@ pub mod lookup;
 pub mod reverse;
 pub mod shares;
 
-use rustc_hash::FxHashMap as HashMap;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::graph::BusinessUnitTree;
 use crate::id::BusinessUnitId;

@@ -12,9 +12,8 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashMap as HashMap;
-
 use anyhow::{Context as _, Result};
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -32,7 +32,7 @@ pub const EXIT_ERROR: i32 = 2;
 /// prints the times when `DVPOSTURE_TIMINGS` is set (for benchmarks).
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
-    steps: std::cell::RefCell<Vec<(String, std::time::Instant)>>,
+    steps: std::cell::RefCell<Vec<(String, Instant)>>,
 }
 
 impl Progress {
@@ -60,9 +60,7 @@ impl Progress {
                 }
             }
         }
-        self.steps
-            .borrow_mut()
-            .push((message.to_string(), std::time::Instant::now()));
+        self.steps.borrow_mut().push((message.to_string(), Instant::now()));
         if let Some(b) = &self.bar {
             b.set_message(message.to_string());
         }
@@ -81,7 +79,7 @@ impl Progress {
         }
         let steps = self.steps.borrow();
         if std::env::var_os("DVPOSTURE_TIMINGS").is_some() && !steps.is_empty() {
-            let end = std::time::Instant::now();
+            let end = Instant::now();
             for (i, (name, start)) in steps.iter().enumerate() {
                 let until = steps.get(i + 1).map_or(end, |s| s.1);
                 eprintln!("timing: {:>9.3}s  {name}", (until - *start).as_secs_f64());
@@ -336,7 +334,9 @@ fn analyze_and_report(
     });
     if let Some(report) = report.as_mut().filter(|_| args.wants(ReportFormat::Json)) {
         progress.step("writing report.json");
-        written.push(write_report(args, "report.json", |w| report::json::write(w, report))?);
+        written.push(write_report(args, "report.json", Instant::now(), |w| {
+            report::json::write(w, report)
+        })?);
     }
     // The other reports at once: the page and the small reports on a thread of their own, the CSV files (each
     // rendered on every core) beside it.
@@ -347,36 +347,28 @@ fn analyze_and_report(
             let Some(report) = &report else {
                 return Ok(written);
             };
-            // Each report's time counts its making, not only its writing.
-            let since = |started: std::time::Instant, w: Written| Written {
-                seconds: started.elapsed().as_secs_f64(),
-                ..w
-            };
             if args.wants(ReportFormat::Html) {
-                let started = std::time::Instant::now();
+                let started = Instant::now();
                 let extras = report::html::extras(export, engine);
                 let page = report::html::render(report, &extras)?;
-                written.push(since(
-                    started,
-                    write_report(args, "report.html", |w| w.write_all(page.as_bytes()))?,
-                ));
+                written.push(write_report(args, "report.html", started, |w| {
+                    w.write_all(page.as_bytes())
+                })?);
             }
             if args.wants(ReportFormat::Sarif) {
-                let started = std::time::Instant::now();
+                let started = Instant::now();
                 let sarif = report::sarif::render(&analysis, report, &export_dir_name(&args.export_dir));
-                let file = write_report(args, "report.sarif", |w| {
+                written.push(write_report(args, "report.sarif", started, |w| {
                     serde_json::to_writer_pretty(&mut *w, &sarif)?;
                     w.write_all(b"\n")
-                })?;
-                written.push(since(started, file));
+                })?);
             }
             if args.wants(ReportFormat::Md) {
-                let started = std::time::Instant::now();
+                let started = Instant::now();
                 let md = report::markdown::render(report, &analysis, verdict.as_ref(), baseline.is_some());
-                written.push(since(
-                    started,
-                    write_report(args, "summary.md", |w| w.write_all(md.as_bytes()))?,
-                ));
+                written.push(write_report(args, "summary.md", started, |w| {
+                    w.write_all(md.as_bytes())
+                })?);
             }
             Ok(written)
         });
@@ -385,8 +377,10 @@ fn analyze_and_report(
                 return Ok(Vec::new());
             }
             Ok(vec![
-                write_report(args, "findings.csv", |w| report::csv::write_findings(w, &analysis))?,
-                write_report(args, "access-review.csv", |w| {
+                write_report(args, "findings.csv", Instant::now(), |w| {
+                    report::csv::write_findings(w, &analysis)
+                })?,
+                write_report(args, "access-review.csv", Instant::now(), |w| {
                     report::csv::write_access_review(w, engine)
                 })?,
             ])
@@ -458,7 +452,7 @@ fn analyze_and_report(
     code
 }
 
-/// A report written: where, and how long it took.
+/// A report written: where, and how long making it took.
 struct Written {
     name: &'static str,
     path: PathBuf,
@@ -466,13 +460,14 @@ struct Written {
 }
 
 /// Writes one report of `analyze` into the output directory, atomically; in large blocks past the page cache,
-/// as its largest reports (hundreds of megabytes on a large tenant) are best written.
+/// as its largest reports (hundreds of megabytes on a large tenant) are best written. `started`: when making the
+/// report began.
 fn write_report(
     args: &AnalyzeArgs,
     name: &'static str,
+    started: Instant,
     write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<Written> {
-    let started = std::time::Instant::now();
     let path = args.out.join(name);
     report::write_large_atomically(&path, write).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Written {

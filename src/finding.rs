@@ -156,11 +156,6 @@ impl Evidence {
         Evidence(text.into())
     }
 
-    /// The compact JSON text.
-    pub fn text(&self) -> &str {
-        &self.0
-    }
-
     /// The evidence as a value, for the few places that look inside it.
     pub fn value(&self) -> serde_json::Value {
         serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)

@@ -42,6 +42,7 @@ pub fn write_findings(out: &mut dyn Write, analysis: &Analysis) -> std::io::Resu
             );
             buf.push(b'\n');
         }
+        Ok(())
     })?;
     out.flush()
 }
@@ -221,29 +222,31 @@ pub fn write_access_review(out: &mut dyn Write, engine: &Engine) -> std::io::Res
     let rows_of = |u: usize| &role_rows[engine.user_grant_set[u].unwrap_or_default() as usize];
     write_in_order(out, &groups, 512, |groups, buf| {
         for group in groups {
-            let cells: Vec<(Vec<u8>, Vec<u8>)> = group.iter().map(user_cells).collect();
-            let mut rows: Vec<(&str, String, usize, &[u8])> = Vec::new();
-            for (i, (_, _, u)) in group.iter().enumerate() {
-                let id = if group.len() > 1 {
-                    t.users[*u].id.to_string()
-                } else {
-                    String::new()
-                };
-                rows.extend(
-                    rows_of(*u)
+            // Users of one name are merged by path, then user id: in id order, their rows sorted stably by path.
+            let mut members: Vec<&(String, String, usize)> = group.iter().collect();
+            if members.len() > 1 {
+                members.sort_by_cached_key(|m| t.users[m.2].id.to_string());
+            }
+            let cells: Vec<(Vec<u8>, Vec<u8>)> = members.iter().map(|m| user_cells(m)).collect();
+            let mut rows: Vec<(&str, usize, &[u8])> = members
+                .iter()
+                .enumerate()
+                .flat_map(|(i, m)| {
+                    rows_of(m.2)
                         .iter()
-                        .map(|(path, role)| (path.as_str(), id.clone(), i, role.as_slice())),
-                );
+                        .map(move |(path, role)| (path.as_str(), i, role.as_slice()))
+                })
+                .collect();
+            if members.len() > 1 {
+                rows.sort_by_key(|r| r.0);
             }
-            if group.len() > 1 {
-                rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-            }
-            for (_, _, i, role) in rows {
+            for (_, i, role) in rows {
                 buf.extend_from_slice(&cells[i].0);
                 buf.extend_from_slice(role);
                 buf.extend_from_slice(&cells[i].1);
             }
         }
+        Ok(())
     })?;
     out.flush()
 }

@@ -317,18 +317,12 @@ pub fn write(out: &mut dyn Write, report: &mut Report) -> std::io::Result<()> {
         let mut buf = Vec::new();
         finding(first, &mut buf)?;
         out.write_all(&buf)?;
-        let failed = std::sync::Mutex::new(None);
         write_in_order(out, others, 1024, |part, buf| {
-            for f in part {
+            part.iter().try_for_each(|f| {
                 buf.push(b',');
-                if let Err(e) = finding(f, buf) {
-                    *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                }
-            }
+                finding(f, buf)
+            })
         })?;
-        if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            return Err(e);
-        }
         out.write_all(b"\n  ")?;
     }
     out.write_all(&rest[at..])?;

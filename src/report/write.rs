@@ -29,13 +29,13 @@ pub fn write_large_atomically(
 }
 
 /// Writes `items` rendered on every core, in their order: `render` appends the bytes of a run of at most `run`
-/// items to an empty buffer. A batch of runs is rendered at a time into reused buffers, so memory stays bounded
-/// whatever the number of items.
+/// items to an empty buffer (its first error stops the writing). A batch of runs is rendered at a time into
+/// reused buffers, so memory stays bounded whatever the number of items.
 pub fn write_in_order<T: Sync>(
     out: &mut dyn Write,
     items: &[T],
     run: usize,
-    render: impl Fn(&[T], &mut Vec<u8>) + Sync,
+    render: impl Fn(&[T], &mut Vec<u8>) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
     let run = run.max(1);
@@ -44,10 +44,10 @@ pub fn write_in_order<T: Sync>(
         batch
             .par_chunks(run)
             .zip(buffers.par_iter_mut())
-            .for_each(|(part, buf)| {
+            .try_for_each(|(part, buf)| {
                 buf.clear();
-                render(part, buf);
-            });
+                render(part, buf)
+            })?;
         for buf in &buffers[..batch.len().div_ceil(run)] {
             out.write_all(buf)?;
         }
@@ -142,6 +142,7 @@ mod tests {
                 for i in part {
                     buf.extend_from_slice(format!("{i}\n").as_bytes());
                 }
+                Ok(())
             })
             .unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), expected, "runs of {run}");

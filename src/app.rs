@@ -106,6 +106,12 @@ fn load_usable(dir: &Path, options: &LoadOptions, progress: &Progress) -> Result
     if export.is_usable() {
         return Ok(Some(export));
     }
+    tell_unusable(&export, progress)?;
+    Ok(None)
+}
+
+/// The problems that make an export unusable, on stderr.
+fn tell_unusable(export: &Export, progress: &Progress) -> Result<()> {
     progress.finish();
     let mut err = std::io::stderr().lock();
     for p in &export.fatal {
@@ -115,9 +121,9 @@ fn load_usable(dir: &Path, options: &LoadOptions, progress: &Progress) -> Result
         err,
         "error: the export cannot be analyzed ({} problems above); `dvposture validate {}` lists everything it found",
         export.fatal.len(),
-        dir.display()
+        export.dir.display()
     )?;
-    Ok(None)
+    Ok(())
 }
 
 /// The export directory's own name (`contoso` for `samples/contoso`; for `.`, the current directory's).
@@ -176,9 +182,38 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         eprintln!("warning: {w}");
     }
     let progress = Progress::new(quiet);
-    let Some(export) = load_usable(&args.export_dir, &LoadOptions::default(), &progress)? else {
-        return Ok(EXIT_ERROR);
+    // The shares and the audit log, most of an export's bytes, are read while the effective access is computed
+    // from the other tables (and effective-access.csv written): nothing in it depends on them.
+    progress.step(&format!("reading {}", args.export_dir.display()));
+    let mut loading = ingest::Loading::start(&args.export_dir, &LoadOptions::default())?;
+    let late = loading.late();
+    // On threads of their own: the global pool's threads are left to the rest, or they would be taken by the
+    // reading until it ends (a thread finishes the work it has before it takes new work).
+    let nice = args.wants(ReportFormat::Access);
+    let late = std::thread::spawn(move || {
+        let pool = rayon::ThreadPoolBuilder::new().start_handler(move |_| {
+            if nice {
+                yield_to_the_access_writer_here();
+            }
+        });
+        match pool.build() {
+            Ok(pool) => pool.install(|| late.read()),
+            Err(_) => late.read(),
+        }
+    });
+    let export = loading.read_core();
+    let finish_reading = |export: &Export| -> Result<()> {
+        let late = late
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reading of the shares and the audit log stopped"))?;
+        loading.finish(export, late);
+        Ok(())
     };
+    if !export.is_usable() {
+        finish_reading(&export)?;
+        tell_unusable(&export, &progress)?;
+        return Ok(EXIT_ERROR);
+    }
     progress.step("computing effective access");
     let engine = Engine::build(&export.tenant);
     progress.detail(&format!(
@@ -213,34 +248,73 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         generated_at: now,
         as_of: args.as_of.unwrap_or(now.date()),
     };
+    let out_existed = args.out.is_dir();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
     let access_path = args.out.join("effective-access.csv");
+    let verdict = Verdict::default();
     let code = std::thread::scope(|scope| {
-        // effective-access.csv needs only the engine: it is written while the rules run and the other reports
-        // are written (its writing is bound by the disk, the rules by the processor). It is rendered by threads
-        // of its own, so that the rules' work never leaves the disk waiting: the system shares the cores.
+        // effective-access.csv needs only the engine: it is written while the shares and the audit log are read,
+        // the rules run and the other reports are written (its writing is bound by the disk, the rest by the
+        // processor). It is rendered by threads of its own, so that the rest never leaves the disk waiting: the
+        // system shares the cores. It is kept only once the export has turned out usable.
         let access = args.wants(ReportFormat::Access).then(|| {
             yield_to_the_access_writer();
             scope.spawn(|| {
-                let render = |w: &mut (dyn Write + Send)| match rayon::ThreadPoolBuilder::new().build() {
-                    Ok(pool) => pool.install(|| engine.write_effective_access(w)),
-                    Err(_) => engine.write_effective_access(w),
+                let render = |w: &mut (dyn Write + Send)| {
+                    let mut w = UnlessRefused {
+                        out: w,
+                        verdict: &verdict,
+                    };
+                    match rayon::ThreadPoolBuilder::new().build() {
+                        Ok(pool) => pool.install(|| engine.write_effective_access(&mut w))?,
+                        Err(_) => engine.write_effective_access(&mut w)?,
+                    }
+                    match verdict.wait() {
+                        true => Ok(()),
+                        false => Err(std::io::Error::other(REFUSED)),
+                    }
                 };
                 report::write_large_atomically(&access_path, render)
             })
         });
-        let code = analyze_and_report(
-            args,
-            quiet,
-            &progress,
-            &export,
-            &engine,
-            &config,
-            &gate,
-            baseline.as_ref(),
-            &ctx,
-        )?;
+        let code = (|| {
+            progress.step("reading the shares and the audit log");
+            finish_reading(&export)?;
+            if !export.is_usable() {
+                verdict.tell(false);
+                tell_unusable(&export, &progress)?;
+                return Ok(None);
+            }
+            verdict.tell(true);
+            analyze_and_report(
+                args,
+                quiet,
+                &progress,
+                &export,
+                &engine,
+                &config,
+                &gate,
+                baseline.as_ref(),
+                &ctx,
+            )
+            .map(Some)
+        })();
+        // (Refused when it was not told already: an error stopped the analysis.)
+        verdict.tell(false);
+        let code = match code? {
+            Some(code) => code,
+            None => {
+                if let Some(handle) = access {
+                    let _ = handle.join();
+                }
+                if !out_existed {
+                    // (Only when empty.)
+                    let _ = std::fs::remove_dir(&args.out);
+                }
+                return Ok(EXIT_ERROR);
+            }
+        };
         if let Some(handle) = access {
             progress.step("writing effective-access.csv");
             let written = handle
@@ -256,15 +330,78 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     code
 }
 
+/// Why effective-access.csv is not kept: the export turned out unusable (or the analysis stopped) after its
+/// writing began.
+const REFUSED: &str = "the export cannot be analyzed";
+
+/// Whether the analysis goes on, as effective-access.csv's writer learns it: it begins before the shares and
+/// the audit log are read, which can make the export unusable.
+#[derive(Default)]
+struct Verdict {
+    told: std::sync::Mutex<Option<bool>>,
+    changed: std::sync::Condvar,
+    refused: std::sync::atomic::AtomicBool,
+}
+
+impl Verdict {
+    /// Tells the verdict, unless it was told before.
+    fn tell(&self, usable: bool) {
+        let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+        if told.is_none() {
+            *told = Some(usable);
+            self.refused.store(!usable, std::sync::atomic::Ordering::Relaxed);
+            self.changed.notify_all();
+        }
+    }
+
+    fn wait(&self) -> bool {
+        let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match *told {
+                Some(usable) => return usable,
+                None => told = self.changed.wait(told).unwrap_or_else(|e| e.into_inner()),
+            }
+        }
+    }
+
+    fn refused(&self) -> bool {
+        self.refused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// A writer that fails as soon as the verdict is a refusal (the writing stops at once).
+struct UnlessRefused<'a> {
+    out: &'a mut (dyn Write + Send),
+    verdict: &'a Verdict,
+}
+
+impl Write for UnlessRefused<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.verdict.refused() {
+            return Err(std::io::Error::other(REFUSED));
+        }
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// While effective-access.csv is written, the threads that run the rules and the other reports give the writer's
 /// threads precedence (a lower priority, Linux): the file is bound by the disk, and a disk left waiting for the
 /// next block is time lost, where the rules can use whatever processor time the writer leaves.
 fn yield_to_the_access_writer() {
+    rayon::broadcast(|_| yield_to_the_access_writer_here());
+}
+
+/// [`yield_to_the_access_writer`] for the calling thread.
+fn yield_to_the_access_writer_here() {
+    // SAFETY: setpriority only reads its arguments; on Linux, `who = 0` is the calling thread.
     #[cfg(target_os = "linux")]
-    rayon::broadcast(|_| {
-        // SAFETY: setpriority only reads its arguments; on Linux, `who = 0` is the calling thread.
-        unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 5) };
-    });
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 5)
+    };
 }
 
 /// The rules, the gate and every report but effective-access.csv; the exit code.

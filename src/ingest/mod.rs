@@ -16,7 +16,7 @@ use problem::{Problem, ProblemKind};
 use reader::TableLog;
 use source::{SourceFile, REQUIRED, TABLES};
 
-use crate::model::{self, RawTables, Tenant};
+use crate::model::{self, Late, RawTables, Tenant};
 
 /// What `analyze`, `validate` and `access` say about one table of INPUT.md.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -53,11 +53,12 @@ pub struct LoadOptions {
 pub struct Export {
     pub dir: PathBuf,
     pub tenant: Tenant,
-    pub inputs: Vec<TableInput>,
+    /// Every table's input (none until the late tables are read: [`Loading::finish`]).
+    pub inputs: Late<Vec<TableInput>>,
     /// Files in the directory that are not a table of INPUT.md.
     pub ignored_files: Vec<String>,
-    /// Problems that make the export unusable (exit code 2).
-    pub fatal: Vec<Problem>,
+    /// Problems that make the export unusable (exit code 2): those of the tables read so far.
+    pub fatal: Late<Vec<Problem>>,
 }
 
 impl Export {
@@ -83,125 +84,205 @@ fn files_of<'a>(tables: &'a BTreeMap<&'static str, Vec<SourceFile>>, table: &str
     tables.get(table).map(Vec::as_slice).unwrap_or(&[])
 }
 
+/// The tables read late: the big ones, which the effective access does not depend on.
+const LATE: [&str; 2] = ["principalobjectaccessset", "audits"];
+
 /// Reads every table of the export: the big ones (audits, shares) in parallel with the rest, each of them on
 /// every core.
 pub fn load(dir: &Path, options: &LoadOptions) -> Result<Export, LoadError> {
-    let discovery = source::discover(dir).map_err(|source| LoadError {
-        dir: dir.to_path_buf(),
-        source,
-    })?;
-    let mut tables = discovery.tables;
-    let two_formats = discovery.two_formats;
-    tables.retain(|t, _| !options.skip.contains(t) && !two_formats.contains(t));
-    let mut logs: BTreeMap<&'static str, TableLog> = TABLES.iter().map(|&t| (t, TableLog::new(t))).collect();
-    for (table, problems) in discovery.problems {
-        if let Some(log) = logs.get_mut(table) {
-            for p in problems {
+    let mut loading = Loading::start(dir, options)?;
+    let late = loading.late();
+    let (late, export) = rayon::join(|| late.read(), || loading.read_core());
+    loading.finish(&export, late);
+    Ok(export)
+}
+
+/// An export being read in two steps: [`Loading::read_core`] reads every table but the late ones (shares and
+/// audits, most of an export's bytes), while [`LateReading::read`] reads those; [`Loading::finish`] completes the
+/// tenant with them. What needs only the core (the effective access) can start in between.
+pub struct Loading {
+    dir: PathBuf,
+    tables: BTreeMap<&'static str, Vec<SourceFile>>,
+    two_formats: BTreeSet<&'static str>,
+    ignored: Vec<String>,
+    logs: BTreeMap<&'static str, TableLog>,
+}
+
+/// The reading of the late tables, which can be moved to another thread.
+pub struct LateReading {
+    shares: Vec<SourceFile>,
+    audits: Vec<SourceFile>,
+    share_log: TableLog,
+    audit_log: TableLog,
+}
+
+/// The late tables as read, with their logs.
+pub struct LateRead {
+    tables: model::LateTables,
+    logs: [TableLog; 2],
+}
+
+impl Loading {
+    /// Finds the tables of the directory.
+    pub fn start(dir: &Path, options: &LoadOptions) -> Result<Loading, LoadError> {
+        let discovery = source::discover(dir).map_err(|source| LoadError {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+        let mut tables = discovery.tables;
+        let two_formats = discovery.two_formats;
+        tables.retain(|t, _| !options.skip.contains(t) && !two_formats.contains(t));
+        let mut logs: BTreeMap<&'static str, TableLog> = TABLES.iter().map(|&t| (t, TableLog::new(t))).collect();
+        for (table, problems) in discovery.problems {
+            if let Some(log) = logs.get_mut(table) {
+                for p in problems {
+                    log.push(p);
+                }
+            }
+        }
+        Ok(Loading {
+            dir: dir.to_path_buf(),
+            tables,
+            two_formats,
+            ignored: discovery.ignored,
+            logs,
+        })
+    }
+
+    /// The reading of the late tables, taken out (once: a second call reads nothing).
+    pub fn late(&mut self) -> LateReading {
+        let mut take = |t: &'static str| self.logs.remove(t).unwrap_or_else(|| TableLog::new(t));
+        let (share_log, audit_log) = (take("principalobjectaccessset"), take("audits"));
+        LateReading {
+            shares: files_of(&self.tables, "principalobjectaccessset").to_vec(),
+            audits: files_of(&self.tables, "audits").to_vec(),
+            share_log,
+            audit_log,
+        }
+    }
+
+    /// Reads every table but the late ones into a tenant without shares and audits. Its `fatal` problems are
+    /// those found so far; its `inputs` are listed by [`Loading::finish`].
+    pub fn read_core(&mut self) -> Export {
+        let mut rest: BTreeMap<&'static str, TableLog> = std::mem::take(&mut self.logs)
+            .into_iter()
+            .filter(|(t, _)| !LATE.contains(t))
+            .collect();
+        let mut raw = read_small_tables(&self.tables, &mut rest);
+        let mut logs = rest;
+        for (table, log) in &logs {
+            if log.is_present() {
+                raw.sources.insert(table);
+            }
+        }
+        // Required tables.
+        for &table in REQUIRED {
+            let Some(log) = logs.get_mut(table) else { continue };
+            if log.files.is_empty() && !self.two_formats.contains(table) {
+                log.push(Problem::file_level(
+                    table,
+                    ProblemKind::Fatal,
+                    format!("required table `{table}` is missing: expected {table}.json, {table}.ndjson or {table}.csv (optionally .gz) in {}", self.dir.display()),
+                ));
+            } else if let Some(p) = log.unreadable.clone() {
+                log.push(Problem {
+                    kind: ProblemKind::Fatal,
+                    ..p
+                });
+            }
+        }
+        let built = model::build_core(raw);
+        for (table, p) in built.problems {
+            if let Some(log) = logs.get_mut(table) {
                 log.push(p);
             }
         }
-    }
-    let mut take = |t: &'static str| logs.remove(t).unwrap_or_else(|| TableLog::new(t));
-    let (mut audit_log, mut share_log) = (take("audits"), take("principalobjectaccessset"));
-    let mut rest: BTreeMap<&'static str, TableLog> = TABLES
-        .iter()
-        .filter(|t| !matches!(**t, "audits" | "principalobjectaccessset"))
-        .map(|&t| (t, take(t)))
-        .collect();
-    let tables_ref = &tables;
-
-    // Each big table is read on every core: one after the other, so that what reading one of them holds
-    // (buffers, each thread's partial result) is not held at the same time as what reading the other holds.
-    let ((audit, shares), mut raw) = rayon::join(
-        || {
-            let shares = tables::shares::shares(files_of(tables_ref, "principalobjectaccessset"), &mut share_log);
-            let audit = tables::audits::audits(files_of(tables_ref, "audits"), &mut audit_log);
-            ((audit, audit_log), (shares, share_log))
-        },
-        || read_small_tables(tables_ref, &mut rest),
-    );
-    let (audit, audit_log) = audit;
-    let (shares, share_log) = shares;
-    rest.insert("audits", audit_log);
-    rest.insert("principalobjectaccessset", share_log);
-    let mut logs = rest;
-    if logs["audits"].is_present() {
-        raw.audit = audit;
-        raw.sources.insert("audits");
-    }
-    if logs["principalobjectaccessset"].is_present() {
-        raw.shares = shares;
-        raw.sources.insert("principalobjectaccessset");
-    }
-    for (table, log) in &logs {
-        if log.is_present() {
-            raw.sources.insert(table);
+        let fatal: Vec<Problem> = logs.values().flat_map(|log| log.fatal.iter().cloned()).collect();
+        self.logs = logs;
+        Export {
+            dir: self.dir.clone(),
+            tenant: built.tenant,
+            inputs: Late::default(),
+            ignored_files: std::mem::take(&mut self.ignored),
+            fatal: fatal.into(),
         }
     }
-    // Required tables.
-    for &table in REQUIRED {
-        let log = logs.get_mut(table).expect("every table has a log");
-        if log.files.is_empty() && !two_formats.contains(table) {
-            log.push(Problem::file_level(
+
+    /// Completes the export of [`Loading::read_core`] with the late tables: its tenant, every table's input and
+    /// the problems that make the export unusable (in the order of [`TABLES`]).
+    pub fn finish(self, export: &Export, late: LateRead) {
+        model::complete(&export.tenant, late.tables);
+        let mut logs = self.logs;
+        for log in late.logs {
+            logs.insert(log.table, log);
+        }
+        let mut fatal = Vec::new();
+        let mut inputs = Vec::new();
+        for &table in TABLES {
+            let log = logs.remove(table).unwrap_or_else(|| TableLog::new(table));
+            fatal.extend(log.fatal.iter().cloned());
+            let incomplete = log.problems.kept.iter().any(|p| p.kind == ProblemKind::Incomplete);
+            let status = if !log.is_present() {
+                InputStatus::Missing
+            } else if log.skipped > 0 || incomplete {
+                InputStatus::Partial
+            } else {
+                InputStatus::Read
+            };
+            let mut problems = log.problems.kept;
+            problems.sort_by_key(|p| {
+                (
+                    file_order(&log.files, &p.file),
+                    p.line.unwrap_or(0),
+                    p.column.unwrap_or(0),
+                )
+            });
+            problems.truncate(10);
+            inputs.push(TableInput {
                 table,
-                ProblemKind::Fatal,
-                format!("required table `{table}` is missing: expected {table}.json, {table}.ndjson or {table}.csv (optionally .gz) in {}", dir.display()),
-            ));
-        } else if let Some(p) = log.unreadable.clone() {
-            log.push(Problem {
-                kind: ProblemKind::Fatal,
-                ..p
+                status,
+                files: log.files,
+                rows: if log.unreadable.is_some() { 0 } else { log.rows },
+                skipped: log.skipped,
+                problem_count: log.problems.count,
+                problems,
             });
         }
+        export.fatal.complete(fatal);
+        export.inputs.complete(inputs);
     }
-    let built = model::build(raw);
-    for (table, p) in built.problems {
-        if let Some(log) = logs.get_mut(table) {
-            if p.kind == ProblemKind::SkippedRow {
-                log.skipped += 0;
+}
+
+impl LateReading {
+    /// Reads the shares, then the audit log, each on every core: one after the other, so that what reading one
+    /// of them holds (buffers, each thread's partial result) is not held at the same time as what reading the
+    /// other holds.
+    pub fn read(self) -> LateRead {
+        let LateReading {
+            shares,
+            audits,
+            mut share_log,
+            mut audit_log,
+        } = self;
+        let mut tables = model::LateTables::default();
+        if !shares.is_empty() {
+            let read = tables::shares::shares(&shares, &mut share_log);
+            tables.shares = keep(&share_log, read);
+        }
+        if !audits.is_empty() {
+            let read = tables::audits::audits(&audits, &mut audit_log);
+            tables.audit = keep(&audit_log, read);
+        }
+        for log in [&share_log, &audit_log] {
+            if log.is_present() {
+                tables.sources.insert(log.table);
             }
-            log.push(p);
+        }
+        LateRead {
+            tables,
+            logs: [share_log, audit_log],
         }
     }
-    let mut fatal = Vec::new();
-    let mut inputs = Vec::new();
-    for &table in TABLES {
-        let log = logs.remove(table).unwrap_or_else(|| TableLog::new(table));
-        fatal.extend(log.fatal.iter().cloned());
-        let incomplete = log.problems.kept.iter().any(|p| p.kind == ProblemKind::Incomplete);
-        let status = if !log.is_present() {
-            InputStatus::Missing
-        } else if log.skipped > 0 || incomplete {
-            InputStatus::Partial
-        } else {
-            InputStatus::Read
-        };
-        let mut problems = log.problems.kept;
-        problems.sort_by_key(|p| {
-            (
-                file_order(&log.files, &p.file),
-                p.line.unwrap_or(0),
-                p.column.unwrap_or(0),
-            )
-        });
-        problems.truncate(10);
-        inputs.push(TableInput {
-            table,
-            status,
-            files: log.files,
-            rows: if log.unreadable.is_some() { 0 } else { log.rows },
-            skipped: log.skipped,
-            problem_count: log.problems.count,
-            problems,
-        });
-    }
-    Ok(Export {
-        dir: dir.to_path_buf(),
-        tenant: built.tenant,
-        inputs,
-        ignored_files: discovery.ignored,
-        fatal,
-    })
 }
 
 /// Files sort in page order, file-level problems of a table without a file first.

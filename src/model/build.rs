@@ -27,7 +27,6 @@ pub struct RawTables {
     pub expanded_user_roles: Vec<(UserId, RoleId)>,
     pub team_roles: Vec<(TeamId, RoleId)>,
     pub expanded_team_roles: Vec<(TeamId, RoleId)>,
-    pub shares: Shares,
     pub field_security_profiles: Vec<FieldSecurityProfile>,
     pub field_permissions: Vec<FieldPermission>,
     pub user_profiles: Vec<(UserId, ProfileId)>,
@@ -35,8 +34,16 @@ pub struct RawTables {
     pub positions: Vec<Position>,
     pub entities: Vec<EntityDefinition>,
     pub attribute_definitions: Vec<(String, AttributeDefinition)>,
-    pub audit: AuditSummary,
     /// Inputs read, from a file or an expansion (RULES.md: an input is present when any of its sources was read).
+    pub sources: BTreeSet<&'static str>,
+}
+
+/// The late tables as read: the big ones, which the effective access does not depend on (see [`build_core`]).
+#[derive(Default)]
+pub struct LateTables {
+    pub shares: Shares,
+    pub audit: AuditSummary,
+    /// Those of the late tables that were read.
     pub sources: BTreeSet<&'static str>,
 }
 
@@ -193,7 +200,9 @@ fn both<T>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
     a
 }
 
-pub fn build(raw: RawTables) -> BuildOutput {
+/// The tenant of every table but the late ones ([`LateTables`]), which [`complete`] adds: until then it has no
+/// shares and no audit log. Effective access can be computed from it while the late tables are read.
+pub fn build_core(raw: RawTables) -> BuildOutput {
     let mut problems: Vec<(&'static str, Problem)> = Vec::new();
     let mut dangling = Dangling::default();
 
@@ -399,12 +408,60 @@ pub fn build(raw: RawTables) -> BuildOutput {
         ));
     }
 
-    // Shares: type codes to names, principals checked.
-    let mut shares = raw.shares;
+    let tenant = Tenant {
+        organization: raw.organization,
+        environment: raw.environment,
+        business_units: raw.business_units,
+        users: raw.users,
+        teams: raw.teams,
+        team_members,
+        roles: raw.roles,
+        privileges: raw.privileges,
+        privilege_tables,
+        role_privileges,
+        record_filter_privileges: raw.record_filter_privileges,
+        user_roles,
+        team_roles,
+        shares: Late::default(),
+        field_security_profiles: raw.field_security_profiles,
+        field_permissions,
+        user_profiles,
+        team_profiles,
+        positions: raw.positions,
+        entities,
+        audit: Late::default(),
+        customer_insights: raw.customer_insights,
+        dangling: dangling.into_sorted().into(),
+        roles_have_template_column: raw.roles_have_template_column,
+        sources: raw.sources.into(),
+        index: Index {
+            business_units: bu_index,
+            users: user_index,
+            teams: team_index,
+            roles: role_index,
+            privileges: privilege_index,
+            profiles: profile_index,
+            positions: position_index,
+        },
+    };
+    BuildOutput { tenant, problems }
+}
+
+/// Completes a tenant of [`build_core`] with the late tables: share type codes become table names, the
+/// principals of shares are checked (those not in the export are dangling references). False when it was
+/// completed before.
+pub fn complete(tenant: &Tenant, late: LateTables) -> bool {
+    let mut dangling = Dangling::default();
+    let by_code: HashMap<i64, &str> = tenant
+        .entities
+        .iter()
+        .filter_map(|e| e.object_type_code.map(|c| (c, e.logical_name.as_str())))
+        .collect();
+    let mut shares = late.shares;
     for name in shares.tables.iter_mut() {
         if let Ok(code) = name.parse::<i64>() {
             if let Some(n) = by_code.get(&code) {
-                *name = n.clone();
+                *name = n.to_string();
             }
         }
     }
@@ -414,8 +471,8 @@ pub fn build(raw: RawTables) -> BuildOutput {
     }
     for (i, &(id, kind)) in shares.principals.iter().enumerate() {
         let known = match kind {
-            PrincipalKind::User => user_index.contains_key(&UserId(id)),
-            PrincipalKind::Team => team_index.contains_key(&TeamId(id)),
+            PrincipalKind::User => tenant.index.users.contains_key(&UserId(id)),
+            PrincipalKind::Team => tenant.index.teams.contains_key(&TeamId(id)),
         };
         if !known {
             let rows = share_rows_per_principal.get(&(i as u32)).copied().unwrap_or(0);
@@ -431,42 +488,13 @@ pub fn build(raw: RawTables) -> BuildOutput {
                 .1 += rows;
         }
     }
-
-    let tenant = Tenant {
-        organization: raw.organization,
-        environment: raw.environment,
-        business_units: raw.business_units,
-        users: raw.users,
-        teams: raw.teams,
-        team_members,
-        roles: raw.roles,
-        privileges: raw.privileges,
-        privilege_tables,
-        role_privileges,
-        record_filter_privileges: raw.record_filter_privileges,
-        user_roles,
-        team_roles,
-        shares,
-        field_security_profiles: raw.field_security_profiles,
-        field_permissions,
-        user_profiles,
-        team_profiles,
-        positions: raw.positions,
-        entities,
-        audit: raw.audit,
-        customer_insights: raw.customer_insights,
-        dangling: dangling.into_sorted(),
-        roles_have_template_column: raw.roles_have_template_column,
-        sources: raw.sources,
-        index: Index {
-            business_units: bu_index,
-            users: user_index,
-            teams: team_index,
-            roles: role_index,
-            privileges: privilege_index,
-            profiles: profile_index,
-            positions: position_index,
-        },
-    };
-    BuildOutput { tenant, problems }
+    let mut all_dangling = tenant.dangling.early().clone();
+    all_dangling.extend(dangling.into_sorted());
+    all_dangling.sort();
+    let mut sources = tenant.sources.early().clone();
+    sources.extend(late.sources);
+    tenant.sources.complete(sources)
+        && tenant.dangling.complete(all_dangling)
+        && tenant.audit.complete(late.audit)
+        && tenant.shares.complete(shares)
 }

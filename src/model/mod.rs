@@ -5,8 +5,12 @@ mod build;
 mod shares;
 
 pub use audit::{ActionStats, AuditSummary, RoleChange, UserActivity};
-pub use build::{build, BuildOutput, RawTables};
+pub use build::{build_core, complete, BuildOutput, LateTables, RawTables};
 pub use shares::{PrincipalKind, Share, Shares};
+
+use std::collections::BTreeSet;
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -527,21 +531,81 @@ pub struct Tenant {
     pub record_filter_privileges: u64,
     pub user_roles: Vec<(UserId, RoleId)>,
     pub team_roles: Vec<(TeamId, RoleId)>,
-    pub shares: Shares,
+    pub shares: Late<Shares>,
     pub field_security_profiles: Vec<FieldSecurityProfile>,
     pub field_permissions: Vec<FieldPermission>,
     pub user_profiles: Vec<(UserId, ProfileId)>,
     pub team_profiles: Vec<(TeamId, ProfileId)>,
     pub positions: Vec<Position>,
     pub entities: Vec<EntityDefinition>,
-    pub audit: AuditSummary,
+    pub audit: Late<AuditSummary>,
     pub customer_insights: Option<CustomerInsights>,
-    pub dangling: Vec<DanglingReference>,
+    pub dangling: Late<Vec<DanglingReference>>,
     /// True when `roles` has a `_roletemplateid_value` column (else System Administrator is found by name).
     pub roles_have_template_column: bool,
     /// Inputs read, from a file or an expansion (RULES.md: an input is present when any of its sources was read).
-    pub sources: std::collections::BTreeSet<&'static str>,
+    pub sources: Late<BTreeSet<&'static str>>,
     pub index: Index,
+}
+
+/// A part of the tenant that the late tables complete (shares and audits, read while the effective access is
+/// computed from the rest: see [`build_core`]). It reads as its early value (what the other tables give, or
+/// nothing) until it is completed, once, through a shared reference.
+#[derive(Debug, Default)]
+pub struct Late<T> {
+    early: T,
+    complete: OnceLock<T>,
+}
+
+impl<T> Late<T> {
+    pub fn new(value: T) -> Late<T> {
+        Late {
+            early: value,
+            complete: OnceLock::new(),
+        }
+    }
+
+    /// Replaces the early value; false (and nothing done) when it was completed before.
+    pub fn complete(&self, value: T) -> bool {
+        self.complete.set(value).is_ok()
+    }
+
+    /// The value before it was completed.
+    pub fn early(&self) -> &T {
+        &self.early
+    }
+}
+
+impl<T> From<T> for Late<T> {
+    fn from(value: T) -> Late<T> {
+        Late::new(value)
+    }
+}
+
+impl<T> Deref for Late<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.complete.get().unwrap_or(&self.early)
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Late<T>
+where
+    &'a T: IntoIterator,
+{
+    type Item = <&'a T as IntoIterator>::Item;
+    type IntoIter = <&'a T as IntoIterator>::IntoIter;
+
+    fn into_iter(self) -> Self::IntoIter {
+        (**self).into_iter()
+    }
+}
+
+impl<T> DerefMut for Late<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.complete.get_mut().unwrap_or(&mut self.early)
+    }
 }
 
 /// Positions of records in the tenant's vectors, by id.

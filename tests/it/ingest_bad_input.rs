@@ -437,3 +437,58 @@ fn five_problems_in_a_copy_of_the_sample_give_one_message_each() {
         "the UTF-16 file is read whole"
     );
 }
+
+#[test]
+fn an_unusable_share_table_stops_analyze_and_keeps_the_previous_effective_access() {
+    // effective-access.csv is written while the shares are read: when they turn out unusable, the run stops
+    // with the problem, the file being written is dropped and the previous one is left as it was.
+    let dir = copy_fixture("mini");
+    std::fs::write(
+        dir.path().join("principalobjectaccessset.csv"),
+        "objectid,objecttypecode,principaltypecode,accessrightsmask\n\
+         a0000000-0000-0000-0000-0000000000aa,account,systemuser,1\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let previous = "previous effective-access.csv\n";
+    std::fs::write(out.path().join("effective-access.csv"), previous).unwrap();
+    let r = dvposture(&[
+        "analyze",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--format",
+        "all",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "principalobjectaccessset.csv:1:1: principalobjectaccessset.principalid: required column is missing from the header"
+        ),
+        "{}",
+        r.stderr
+    );
+    let mut left: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["effective-access.csv"]);
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("effective-access.csv")).unwrap(),
+        previous
+    );
+
+    // An --out that did not exist is not left behind.
+    let fresh = out.path().join("fresh");
+    let r = dvposture(&[
+        "analyze",
+        dir.path().to_str().unwrap(),
+        "--out",
+        fresh.to_str().unwrap(),
+        "--format",
+        "access",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!fresh.exists());
+}

@@ -6,7 +6,9 @@
 //! texts, and every user's rows are written from those codes: memory grows with distinct texts, not with
 //! users x privileges.
 
+use std::fmt::Write as _;
 use std::io::Write;
+use std::ops::Range;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -26,33 +28,34 @@ pub const HEADER: [&str; 8] = [
     "via",
 ];
 
-/// A grant set's rows as indices into its distinct (`business_units`, `via`) texts, and those texts.
-type RowTexts = (Vec<u32>, Vec<(String, String)>);
+/// A grant set's rows as indices into its distinct (`business_units`, `via`) texts, and those texts: where they
+/// are in one string (a set has tens of them: one allocation, not two per text).
+type RowTexts = (Vec<u32>, Vec<(Range<usize>, Range<usize>)>, String);
 
 /// The `business_units` and `via` texts of the rows, interned: each distinct text CSV-escaped once, and each
 /// distinct pair of them as the ready end of a row (`business_units,via` and the line end).
 #[derive(Default)]
 struct Interner {
-    texts: HashMap<String, u32>,
+    texts: HashMap<Box<str>, u32>,
     escaped: Vec<Vec<u8>>,
     pairs: HashMap<(u32, u32), u32>,
     pair_columns: Vec<Vec<u8>>,
 }
 
 impl Interner {
-    fn text(&mut self, text: String) -> u32 {
-        if let Some(&i) = self.texts.get(&text) {
+    fn text(&mut self, text: &str) -> u32 {
+        if let Some(&i) = self.texts.get(text) {
             return i;
         }
         let i = self.escaped.len() as u32;
         let mut b = Vec::new();
-        push_csv_text(&mut b, &text);
+        push_csv_text(&mut b, text);
         self.escaped.push(b);
-        self.texts.insert(text, i);
+        self.texts.insert(text.into(), i);
         i
     }
 
-    fn pair(&mut self, business_units: String, via: String) -> u32 {
+    fn pair(&mut self, business_units: &str, via: &str) -> u32 {
         let pair = (self.text(business_units), self.text(via));
         if let Some(&i) = self.pairs.get(&pair) {
             return i;
@@ -77,26 +80,56 @@ impl Engine<'_> {
     /// share those (a role's privileges at one depth), so each distinct pattern is rendered once.
     fn row_texts(&self, set: usize) -> RowTexts {
         let set = &self.grant_sets[set];
+        // The paths of the set's assignments, made once (a set has a few assignments and tens of patterns):
+        // without and with ` (team records)`, as `Engine::grant_path` makes them.
+        let paths: Vec<[String; 2]> = set
+            .assignments
+            .iter()
+            .map(|a| {
+                let path = self.path(a);
+                let team_records = format!("{path} (team records)");
+                [path, team_records]
+            })
+            .collect();
         let mut patterns: HashMap<(Depth, &[Grant]), u32> = HashMap::default();
-        let mut texts: Vec<(String, String)> = Vec::new();
+        let mut texts: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+        let mut all = String::new();
+        let mut via: Vec<&str> = Vec::new();
         let rows = set
             .held
             .iter()
             .map(|h| {
                 *patterns.entry((h.depth, set.grants(h))).or_insert_with(|| {
                     let bus = self.business_units(set, h);
-                    let via = self.via(set, h, &bus);
-                    let bus_text = bus
-                        .iter()
-                        .map(|(d, b)| format!("{}:{b}", d.name()))
-                        .collect::<Vec<_>>()
-                        .join(";");
-                    texts.push((bus_text, via.join(";")));
+                    // `Engine::via`, from the paths above.
+                    via.clear();
+                    via.extend(
+                        set.grants(h)
+                            .iter()
+                            .filter(|g| g.depth == h.depth || bus.contains(&(g.depth, self.anchor(set, g))))
+                            .filter_map(|g| {
+                                Some(paths.get(g.assignment as usize)?[usize::from(g.team_records_only)].as_str())
+                            }),
+                    );
+                    via.sort_unstable();
+                    via.dedup();
+                    let start = all.len();
+                    for (i, (d, b)) in bus.iter().enumerate() {
+                        let _ = write!(all, "{}{}:{b}", if i == 0 { "" } else { ";" }, d.name());
+                    }
+                    let middle = all.len();
+                    for (i, v) in via.iter().enumerate() {
+                        if i > 0 {
+                            all.push(';');
+                        }
+                        all.push_str(v);
+                    }
+                    texts.push((start..middle, middle..all.len()));
                     texts.len() as u32 - 1
                 })
             })
             .collect();
-        (rows, texts)
+        (rows, texts, all)
     }
 
     /// Writes the whole file. A grant set's rows are encoded when its first user comes up, so the first rows go
@@ -157,8 +190,12 @@ impl Engine<'_> {
             new_sets.dedup();
             new_sets.retain(|&s| codes[s].is_none());
             let rendered: Vec<(usize, RowTexts)> = new_sets.into_par_iter().map(|s| (s, self.row_texts(s))).collect();
-            for (s, (rows, distinct)) in rendered {
-                let ids: Vec<u32> = distinct.into_iter().map(|(bus, via)| interner.pair(bus, via)).collect();
+            for (s, (rows, distinct, all)) in rendered {
+                let text = |r: Range<usize>| all.get(r).unwrap_or_default();
+                let ids: Vec<u32> = distinct
+                    .into_iter()
+                    .map(|(bus, via)| interner.pair(text(bus), text(via)))
+                    .collect();
                 codes[s] = Some(rows.iter().map(|&r| ids[r as usize]).collect());
             }
             let render = |run: &[usize], buf: &mut Vec<u8>, prefix: &mut Vec<u8>| {

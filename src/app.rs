@@ -32,7 +32,26 @@ pub const EXIT_ERROR: i32 = 2;
 /// prints the times when `DVPOSTURE_TIMINGS` is set (for benchmarks).
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
-    steps: std::cell::RefCell<Vec<(String, Instant)>>,
+    /// Each step's name, start, and the processor time used before it.
+    steps: std::cell::RefCell<Vec<(String, Instant, Duration)>>,
+}
+
+/// The processor time (user and system, every thread) the process has used so far (Linux; zero elsewhere).
+fn processor_time() -> Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage writes a `rusage` into the pointer it is given, which points to one.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } == 0 {
+            // SAFETY: initialized by the successful call (and zeroed before it).
+            let usage = unsafe { usage.assume_init() };
+            let time = |t: libc::timeval| {
+                Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+            };
+            return time(usage.ru_utime) + time(usage.ru_stime);
+        }
+    }
+    Duration::ZERO
 }
 
 impl Progress {
@@ -60,7 +79,9 @@ impl Progress {
                 }
             }
         }
-        self.steps.borrow_mut().push((message.to_string(), Instant::now()));
+        self.steps
+            .borrow_mut()
+            .push((message.to_string(), Instant::now(), processor_time()));
         if let Some(b) = &self.bar {
             b.set_message(message.to_string());
         }
@@ -79,10 +100,14 @@ impl Progress {
         }
         let steps = self.steps.borrow();
         if std::env::var_os("DVPOSTURE_TIMINGS").is_some() && !steps.is_empty() {
-            let end = Instant::now();
-            for (i, (name, start)) in steps.iter().enumerate() {
-                let until = steps.get(i + 1).map_or(end, |s| s.1);
-                eprintln!("timing: {:>9.3}s  {name}", (until - *start).as_secs_f64());
+            let (end, end_cpu) = (Instant::now(), processor_time());
+            for (i, (name, start, cpu)) in steps.iter().enumerate() {
+                let (until, until_cpu) = steps.get(i + 1).map_or((end, end_cpu), |s| (s.1, s.2));
+                eprintln!(
+                    "timing: {:>9.3}s  {name} ({:.1} processor-seconds)",
+                    (until - *start).as_secs_f64(),
+                    until_cpu.saturating_sub(*cpu).as_secs_f64()
+                );
             }
         }
     }

@@ -465,17 +465,14 @@ pub fn complete(tenant: &Tenant, late: LateTables) -> bool {
             }
         }
     }
-    let mut share_rows_per_principal: HashMap<u32, u64> = HashMap::new();
-    for s in &shares.rows {
-        *share_rows_per_principal.entry(s.principal).or_default() += 1;
-    }
+    let share_rows_per_principal = shares.rows_per_principal();
     for (i, &(id, kind)) in shares.principals.iter().enumerate() {
         let known = match kind {
             PrincipalKind::User => tenant.index.users.contains_key(&UserId(id)),
             PrincipalKind::Team => tenant.index.teams.contains_key(&TeamId(id)),
         };
         if !known {
-            let rows = share_rows_per_principal.get(&(i as u32)).copied().unwrap_or(0);
+            let rows = share_rows_per_principal.get(i).copied().unwrap_or(0);
             let target = if kind == PrincipalKind::User {
                 "systemuser"
             } else {

@@ -256,9 +256,14 @@ impl Findings {
         }
     }
 
-    /// Adds findings made by [`Findings::finding`].
-    pub fn extend(&mut self, findings: impl IntoIterator<Item = Finding>) {
-        self.items.extend(findings);
+    /// Adds findings made by [`Findings::finding`] (taken as they are when they are the first: a large tenant
+    /// has hundreds of thousands of some).
+    pub fn extend(&mut self, mut findings: Vec<Finding>) {
+        if self.items.is_empty() {
+            self.items = findings;
+        } else {
+            self.items.append(&mut findings);
+        }
     }
 
     pub fn len(&self) -> usize {

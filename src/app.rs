@@ -286,7 +286,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
         let access = args.wants(ReportFormat::Access).then(|| {
             yield_to_the_access_writer();
             scope.spawn(|| {
-                let render = |w: &mut (dyn Write + Send)| {
+                let render = |w: &mut (dyn report::Render + Send)| {
                     let mut w = UnlessRefused {
                         out: w,
                         verdict: &verdict,
@@ -396,20 +396,34 @@ impl Verdict {
 
 /// A writer that fails as soon as the verdict is a refusal (the writing stops at once).
 struct UnlessRefused<'a> {
-    out: &'a mut (dyn Write + Send),
+    out: &'a mut (dyn report::Render + Send),
     verdict: &'a Verdict,
+}
+
+impl UnlessRefused<'_> {
+    fn go_on(&self) -> std::io::Result<()> {
+        match self.verdict.refused() {
+            true => Err(std::io::Error::other(REFUSED)),
+            false => Ok(()),
+        }
+    }
 }
 
 impl Write for UnlessRefused<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.verdict.refused() {
-            return Err(std::io::Error::other(REFUSED));
-        }
+        self.go_on()?;
         self.out.write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
+    }
+}
+
+impl report::Render for UnlessRefused<'_> {
+    fn render(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+        self.go_on()?;
+        self.out.render(len, fill)
     }
 }
 
@@ -631,7 +645,7 @@ fn write_report(
     write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<Written> {
     let path = args.out.join(name);
-    report::write_large_atomically(&path, write).with_context(|| format!("cannot write {}", path.display()))?;
+    report::write_large_atomically(&path, |w| write(w)).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Written {
         name,
         path,

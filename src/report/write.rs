@@ -3,6 +3,8 @@ use std::path::Path;
 
 mod large;
 
+pub use large::Render;
+
 /// Writes a file through a temporary file in the same directory and a rename, so that a crash never leaves
 /// a half-written report (the previous one stays intact). Once the report is in place, the temporary files of
 /// the same report left by runs that were killed are removed.
@@ -23,7 +25,7 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::
 /// written as [`write_atomically`] does.
 pub fn write_large_atomically(
     path: &Path,
-    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+    write: impl FnOnce(&mut (dyn Render + Send)) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     replace_atomically(path, |tmp| large::write(tmp, write))
 }

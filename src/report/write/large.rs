@@ -15,14 +15,30 @@ const ALIGN: usize = 4096;
 /// Blocks in flight: one being filled, one queued, one being written.
 const BLOCKS: usize = 3;
 
+/// A writer that can also lend room at the end of what it has been given, to be filled in place: bytes
+/// rendered in parallel into it are not copied again.
+pub trait Render: Write {
+    /// Writes `len` bytes that `fill` puts into the room it is given (all of it).
+    fn render(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+        let mut room = vec![0; len];
+        fill(&mut room)?;
+        self.write_all(&room)
+    }
+}
+
+impl Render for Vec<u8> {}
+
 /// Writes `path` with what `produce` writes, then syncs it.
-pub fn write(path: &Path, produce: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>) -> std::io::Result<()> {
+pub fn write(
+    path: &Path,
+    produce: impl FnOnce(&mut (dyn Render + Send)) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     write_to(Sink::open(path, true)?, produce)
 }
 
 fn write_to(
     mut sink: Sink,
-    produce: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+    produce: impl FnOnce(&mut (dyn Render + Send)) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let (full_tx, full_rx) = sync_channel::<Block>(1);
     let (empty_tx, empty_rx) = sync_channel::<Block>(BLOCKS);
@@ -36,7 +52,7 @@ fn write_to(
             Ok(sink)
         });
         let mut blocks = Blocks {
-            current: Block::new(),
+            current: Block::new(BLOCK),
             full: Some(full_tx),
             empty: empty_rx,
             unallocated: BLOCKS - 1,
@@ -53,19 +69,27 @@ fn write_to(
     })
 }
 
-/// A buffer of [`BLOCK`] bytes starting at an [`ALIGN`]ed address.
+/// A buffer of at least [`BLOCK`] bytes starting at an [`ALIGN`]ed address.
 struct Block {
     memory: Vec<u8>,
     start: usize,
+    /// Bytes it can hold from `start`.
+    capacity: usize,
     len: usize,
 }
 
 impl Block {
-    fn new() -> Block {
-        let memory = vec![0u8; BLOCK + ALIGN];
+    fn new(capacity: usize) -> Block {
+        let capacity = capacity.max(BLOCK).div_ceil(ALIGN) * ALIGN;
+        let memory = vec![0u8; capacity + ALIGN];
         // An address that cannot be aligned (never seen) only makes direct writes refused, then ordinary.
         let start = memory.as_ptr().align_offset(ALIGN).min(ALIGN);
-        Block { memory, start, len: 0 }
+        Block {
+            memory,
+            start,
+            capacity,
+            len: 0,
+        }
     }
 
     fn data(&self) -> &[u8] {
@@ -74,7 +98,7 @@ impl Block {
 
     fn room(&mut self) -> &mut [u8] {
         self.memory
-            .get_mut(self.start + self.len..self.start + BLOCK)
+            .get_mut(self.start + self.len..self.start + self.capacity)
             .unwrap_or_default()
     }
 }
@@ -88,16 +112,39 @@ struct Blocks {
 }
 
 impl Blocks {
-    fn send(&mut self) -> std::io::Result<()> {
-        let next = match self.empty.try_recv() {
+    /// An empty block of at least `capacity` bytes: a written one back from the writing thread, or a new one.
+    fn next_block(&mut self, capacity: usize) -> std::io::Result<Block> {
+        let block = match self.empty.try_recv() {
             Ok(block) => block,
             Err(_) if self.unallocated > 0 => {
                 self.unallocated -= 1;
-                Block::new()
+                return Ok(Block::new(capacity));
             }
             Err(_) => self.empty.recv().map_err(|_| stopped())?,
         };
-        let full = std::mem::replace(&mut self.current, next);
+        Ok(if block.capacity < capacity {
+            Block::new(capacity)
+        } else {
+            block
+        })
+    }
+
+    /// Hands the current block over to the writing thread, but for its last bytes past a multiple of
+    /// [`ALIGN`] (direct writes are whole multiples of it), which start the next block; that one has room for
+    /// `more` bytes after them.
+    fn send(&mut self, more: usize) -> std::io::Result<()> {
+        let keep = self.current.len % ALIGN;
+        let mut next = self.next_block(keep + more)?;
+        let tail = self.current.data().get(self.current.len - keep..).unwrap_or_default();
+        next.room().get_mut(..keep).unwrap_or_default().copy_from_slice(tail);
+        next.len = keep;
+        let mut full = std::mem::replace(&mut self.current, next);
+        full.len -= keep;
+        if full.len == 0 {
+            // (Nothing to write: the block is freed, and another one may be made in its place.)
+            self.unallocated += 1;
+            return Ok(());
+        }
         self.full
             .as_ref()
             .ok_or_else(stopped)?
@@ -108,7 +155,20 @@ impl Blocks {
     /// Hands over the last, partial block and ends the stream.
     fn finish(&mut self) -> std::io::Result<()> {
         if self.current.len > 0 {
-            self.send()?;
+            let last = std::mem::replace(
+                &mut self.current,
+                Block {
+                    memory: Vec::new(),
+                    start: 0,
+                    capacity: 0,
+                    len: 0,
+                },
+            );
+            self.full
+                .as_ref()
+                .ok_or_else(stopped)?
+                .send(last)
+                .map_err(|_| stopped())?;
         }
         self.full = None;
         Ok(())
@@ -125,13 +185,28 @@ impl Write for Blocks {
         let n = room.len().min(buf.len());
         room[..n].copy_from_slice(&buf[..n]);
         self.current.len += n;
-        if self.current.len == BLOCK {
-            self.send()?;
+        if self.current.len >= BLOCK {
+            self.send(0)?;
         }
         Ok(n)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Render for Blocks {
+    fn render(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+        if self.current.room().len() < len {
+            self.send(len)?;
+        }
+        let room = self.current.room().get_mut(..len).ok_or_else(stopped)?;
+        fill(room)?;
+        self.current.len += len;
+        if self.current.len >= BLOCK {
+            self.send(0)?;
+        }
         Ok(())
     }
 }
@@ -249,6 +324,62 @@ mod tests {
             assert!(written(try_direct, &[]).is_empty());
             assert!(written(try_direct, &[b"x"]) == b"x");
         }
+    }
+
+    #[test]
+    fn rendered_room_and_writes_mix_in_order_with_and_without_direct_writes() {
+        let data = content(3 * BLOCK + 5 * ALIGN + 77);
+        // Rendered pieces of every size (smaller than a block, larger, past a block's end) between writes.
+        let cuts = [
+            100,
+            ALIGN - 1,
+            BLOCK - 50,
+            2 * BLOCK + 3,
+            2 * BLOCK + 4000,
+            3 * BLOCK + 17,
+            data.len(),
+        ];
+        for try_direct in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("big.csv");
+            write_to(Sink::open(&path, try_direct).unwrap(), |w| {
+                let mut at = 0;
+                for (i, &cut) in cuts.iter().enumerate() {
+                    let piece = &data[at..cut];
+                    if i % 2 == 0 {
+                        w.render(piece.len(), &mut |room| {
+                            room.copy_from_slice(piece);
+                            Ok(())
+                        })?;
+                    } else {
+                        w.write_all(piece)?;
+                    }
+                    at = cut;
+                }
+                Ok(())
+            })
+            .unwrap();
+            assert!(std::fs::read(&path).unwrap() == data);
+        }
+        // Room that never fits the block being filled, again and again (blocks of nothing to write are freed).
+        let piece = content(BLOCK);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        write_to(Sink::open(&path, true).unwrap(), |w| {
+            for _ in 0..2 * BLOCKS {
+                w.write_all(b"0123456789")?;
+                w.render(BLOCK, &mut |room| {
+                    room.copy_from_slice(&piece);
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let expected: Vec<u8> = (0..2 * BLOCKS)
+            .flat_map(|_| [&b"0123456789"[..], &piece].concat())
+            .collect();
+        assert!(std::fs::read(&path).unwrap() == expected);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
 
+use super::prefetch::IdMap;
 use crate::id::Guid;
 use crate::time::Timestamp;
 
@@ -254,37 +255,42 @@ struct UserUpdate {
 /// How many rows a user's slot is fetched ahead of its update.
 const AHEAD: usize = 8;
 
-/// `by_user` while rows are added. Users are spread over the log (100,000 of them in a large tenant), so the
-/// entry of a row's user is seldom in the processor's cache: in a map, every row waits for memory. Here each
-/// user has one cache line in an open-addressing table, which is fetched when a row comes in and updated
-/// [`AHEAD`] rows later, while the rows between are read.
+/// `by_user` while rows are added: each row's users are fetched from memory when it comes in, and updated
+/// [`AHEAD`] rows later, while the rows between are read (see [`IdMap`]).
 #[derive(Debug, Default)]
 struct UserTally {
-    /// A power of two of slots (or none), at most half of them used.
-    slots: Vec<UserSlot>,
-    used: usize,
+    users: IdMap<Activity>,
     /// The updates whose slots are being fetched, oldest first.
     pending: [Option<UserUpdate>; AHEAD],
     next: usize,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(align(64))]
-struct UserSlot {
-    used: bool,
-    user: u128,
+/// [`UserActivity`] with `i64::MIN` for no last activity (a slot of 64 bytes with its key).
+#[derive(Clone, Copy, Debug)]
+struct Activity {
     rows: u64,
-    /// `i64::MIN` for none.
     last_activity: i64,
     web_access: u64,
     web_service_access: u64,
     share_operations: u64,
 }
 
+impl Default for Activity {
+    fn default() -> Self {
+        Activity {
+            rows: 0,
+            last_activity: i64::MIN,
+            web_access: 0,
+            web_service_access: 0,
+            share_operations: 0,
+        }
+    }
+}
+
 impl UserTally {
     fn add(&mut self, update: UserUpdate) {
         for g in [update.user, update.caller].into_iter().flatten() {
-            self.prefetch(g);
+            self.users.prefetch(g);
         }
         let slot = self.pending.get_mut(self.next % AHEAD);
         if let Some(done) = slot.and_then(|s| s.replace(update)) {
@@ -293,66 +299,8 @@ impl UserTally {
         self.next = self.next.wrapping_add(1);
     }
 
-    fn home(&self, user: Guid) -> usize {
-        let bits = self.slots.len().trailing_zeros();
-        let mixed = ((user.0 as u64) ^ ((user.0 >> 64) as u64).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        // (The high bits of a product depend on every bit of the key: sequential GUIDs spread too.)
-        (mixed.checked_shr(64 - bits).unwrap_or(0)) as usize
-    }
-
-    fn prefetch(&self, user: Guid) {
-        if self.slots.is_empty() {
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if let Some(slot) = self.slots.get(self.home(user)) {
-            // SAFETY: a prefetch is a hint that never faults, and the address is that of a slot.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    (slot as *const UserSlot).cast::<i8>(),
-                )
-            };
-        }
-    }
-
-    /// The slot of a user, made when it has none.
-    fn slot(&mut self, user: Guid) -> &mut UserSlot {
-        if (self.used + 1) * 2 > self.slots.len() {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(user);
-        loop {
-            let s = self.slots[i];
-            if !s.used || s.user == user.0 {
-                break;
-            }
-            i = (i + 1) & mask;
-        }
-        let slot = &mut self.slots[i];
-        if !slot.used {
-            *slot = UserSlot {
-                used: true,
-                user: user.0,
-                last_activity: i64::MIN,
-                ..UserSlot::default()
-            };
-            self.used += 1;
-        }
-        slot
-    }
-
-    fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(1024);
-        let old = std::mem::replace(&mut self.slots, vec![UserSlot::default(); size]);
-        let mask = self.slots.len() - 1;
-        for s in old.into_iter().filter(|s| s.used) {
-            let mut i = self.home(Guid(s.user));
-            while self.slots[i].used {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = s;
-        }
+    fn slot(&mut self, user: Guid) -> &mut Activity {
+        self.users.entry(user, Activity::default)
     }
 
     fn apply(&mut self, u: UserUpdate) {
@@ -386,10 +334,9 @@ impl UserTally {
                 self.apply(u);
             }
         }
-        self.slots
-            .into_iter()
-            .filter(|s| s.used)
-            .map(|s| {
+        self.users
+            .into_entries()
+            .map(|(user, s)| {
                 let activity = UserActivity {
                     rows: s.rows,
                     last_activity: (s.last_activity != i64::MIN).then_some(Timestamp(s.last_activity)),
@@ -397,7 +344,7 @@ impl UserTally {
                     web_service_access: s.web_service_access,
                     share_operations: s.share_operations,
                 };
-                (Guid(s.user), activity)
+                (user, activity)
             })
             .collect()
     }

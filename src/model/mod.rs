@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod build;
+pub mod prefetch;
 mod shares;
 
 pub use audit::{ActionStats, AuditSummary, RoleChange, UserActivity};

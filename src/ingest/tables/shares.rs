@@ -99,7 +99,11 @@ pub fn shares(files: &[SourceFile], log: &mut TableLog) -> Shares {
         |piece: Piece| {
             let tables: Vec<u32> = piece.tables.tables.iter().map(|t| out.intern_table(t)).collect();
             out.rows.reserve(piece.rows.len());
-            for r in piece.rows {
+            // (The principal of a row a few rows on is fetched while this one is interned.)
+            for (i, r) in piece.rows.iter().enumerate() {
+                if let Some(ahead) = piece.rows.get(i + 8) {
+                    out.prefetch_principal(ahead.principal);
+                }
                 let share = Share {
                     object: r.object,
                     table: tables.get(r.table as usize).copied().unwrap_or_default(),

@@ -221,10 +221,7 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
                 yield_to_the_access_writer_here();
             }
         });
-        match pool.build() {
-            Ok(pool) => pool.install(|| late.read()),
-            Err(_) => late.read(),
-        }
+        on_pool_of_its_own(pool, || late.read())
     });
     let export = loading.read_core();
     let finish_reading = |export: &Export| -> Result<()> {
@@ -291,10 +288,9 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
                         out: w,
                         verdict: &verdict,
                     };
-                    match rayon::ThreadPoolBuilder::new().build() {
-                        Ok(pool) => pool.install(|| engine.write_effective_access(&mut w))?,
-                        Err(_) => engine.write_effective_access(&mut w)?,
-                    }
+                    on_pool_of_its_own(rayon::ThreadPoolBuilder::new(), || {
+                        engine.write_effective_access(&mut w)
+                    })?;
                     match verdict.wait() {
                         true => Ok(()),
                         false => Err(std::io::Error::other(REFUSED)),
@@ -353,6 +349,15 @@ fn analyze(args: &AnalyzeArgs, quiet: bool) -> Result<i32> {
     left_to_the_exit(engine);
     left_to_the_exit(export);
     code
+}
+
+/// Runs `work` on a thread pool of its own (on the calling thread's pool when one cannot be made), so that it
+/// shares the cores with the global pool's work instead of waiting for its threads or taking them.
+fn on_pool_of_its_own<R: Send>(pool: rayon::ThreadPoolBuilder, work: impl FnOnce() -> R + Send) -> R {
+    match pool.build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
 }
 
 /// Why effective-access.csv is not kept: the export turned out unusable (or the analysis stopped) after its

@@ -107,14 +107,9 @@ impl Engine<'_> {
                     let bus = self.business_units(set, h);
                     // `Engine::via`, from the paths above.
                     via.clear();
-                    via.extend(
-                        set.grants(h)
-                            .iter()
-                            .filter(|g| g.depth == h.depth || bus.contains(&(g.depth, self.anchor(set, g))))
-                            .filter_map(|g| {
-                                Some(paths.get(g.assignment as usize)?[usize::from(g.team_records_only)].as_str())
-                            }),
-                    );
+                    via.extend(self.via_grants(set, h, &bus).filter_map(|g| {
+                        Some(paths.get(g.assignment as usize)?[usize::from(g.team_records_only)].as_str())
+                    }));
                     via.sort_unstable();
                     via.dedup();
                     let start = all.len();

@@ -536,15 +536,26 @@ impl<'t> Engine<'t> {
     /// The paths of every grant at the held depth and of the narrower grants in `business_units`, sorted,
     /// without duplicates.
     pub fn via(&self, set: &GrantSet, h: &Held, business_units: &[(Depth, BusinessUnitId)]) -> Vec<String> {
-        let mut paths: Vec<String> = set
-            .grants(h)
-            .iter()
-            .filter(|g| g.depth == h.depth || business_units.contains(&(g.depth, self.anchor(set, g))))
+        let mut paths: Vec<String> = self
+            .via_grants(set, h, business_units)
             .map(|g| self.grant_path(set, g))
             .collect();
         paths.sort();
         paths.dedup();
         paths
+    }
+
+    /// The grants whose paths [`Engine::via`] lists: those at the held depth and the narrower ones in
+    /// `business_units`.
+    pub fn via_grants<'s>(
+        &'s self,
+        set: &'s GrantSet,
+        h: &'s Held,
+        business_units: &'s [(Depth, BusinessUnitId)],
+    ) -> impl Iterator<Item = &'s Grant> + 's {
+        set.grants(h)
+            .iter()
+            .filter(move |g| g.depth == h.depth || business_units.contains(&(g.depth, self.anchor(set, g))))
     }
 
     /// The business unit a grant is anchored at: that of the role copy assigned.

@@ -448,9 +448,9 @@ pub fn build_core(raw: RawTables) -> BuildOutput {
 }
 
 /// Completes a tenant of [`build_core`] with the late tables: share type codes become table names, the
-/// principals of shares are checked (those not in the export are dangling references). False when it was
-/// completed before.
-pub fn complete(tenant: &Tenant, late: LateTables) -> bool {
+/// principals of shares are checked (those not in the export are dangling references). Once: a tenant completed
+/// before keeps what it has.
+pub fn complete(tenant: &Tenant, late: LateTables) {
     let mut dangling = Dangling::default();
     let by_code: HashMap<i64, &str> = tenant
         .entities
@@ -490,8 +490,8 @@ pub fn complete(tenant: &Tenant, late: LateTables) -> bool {
     all_dangling.sort();
     let mut sources = tenant.sources.early().clone();
     sources.extend(late.sources);
-    tenant.sources.complete(sources)
-        && tenant.dangling.complete(all_dangling)
-        && tenant.audit.complete(late.audit)
-        && tenant.shares.complete(shares)
+    tenant.sources.complete(sources);
+    tenant.dangling.complete(all_dangling);
+    tenant.audit.complete(late.audit);
+    tenant.shares.complete(shares);
 }

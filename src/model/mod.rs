@@ -566,9 +566,9 @@ impl<T> Late<T> {
         }
     }
 
-    /// Replaces the early value; false (and nothing done) when it was completed before.
-    pub fn complete(&self, value: T) -> bool {
-        self.complete.set(value).is_ok()
+    /// Replaces the early value, unless it was completed before (the value is then dropped).
+    pub fn complete(&self, value: T) {
+        let _ = self.complete.set(value);
     }
 
     /// The value before it was completed.

@@ -8,7 +8,7 @@ pub mod markdown;
 pub mod sarif;
 mod write;
 
-pub use write::{write_atomically, write_in_order, write_large_atomically, Render};
+pub use write::{write_in_order, write_large_atomically, Render};
 
 use std::borrow::Cow;
 

@@ -8,21 +8,12 @@ pub use large::Render;
 /// Writes a file through a temporary file in the same directory and a rename, so that a crash never leaves
 /// a half-written report (the previous one stays intact). Once the report is in place, the temporary files of
 /// the same report left by runs that were killed are removed.
-pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
-    replace_atomically(path, |tmp| {
-        let file = std::fs::File::create(tmp)?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        write(&mut out)?;
-        out.flush()?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
-    })
-}
-
-/// [`write_atomically`] for files of gigabytes (`effective-access.csv`): written in large aligned blocks past
-/// the page cache where the file system allows it (Linux `O_DIRECT`), by a thread of its own while `write`
-/// produces the next block. The file then neither evicts the cache (the export just read) nor costs a copy
+///
+/// The file is written in large aligned blocks past the page cache where the file system allows it (Linux
+/// `O_DIRECT`), by a thread of its own while `write` produces the next block: reports of hundreds of megabytes
+/// and `effective-access.csv` (gigabytes) then neither evict the cache (the export just read) nor cost a copy
 /// into it, and the final sync has little left to do. Elsewhere, or where direct writes are refused, it is
-/// written as [`write_atomically`] does.
+/// written with ordinary writes.
 pub fn write_large_atomically(
     path: &Path,
     write: impl FnOnce(&mut (dyn Render + Send)) -> std::io::Result<()>,
@@ -168,7 +159,7 @@ mod tests {
         for name in kept.iter().chain([&stale]) {
             std::fs::write(dir.path().join(name), b"partial").unwrap();
         }
-        write_atomically(&dir.path().join("report.json"), |w| w.write_all(b"{}")).unwrap();
+        write_large_atomically(&dir.path().join("report.json"), |w| w.write_all(b"{}")).unwrap();
         assert_eq!(std::fs::read(dir.path().join("report.json")).unwrap(), b"{}");
         if cfg!(target_os = "linux") {
             assert!(!dir.path().join(&stale).exists(), "{stale} is removed");

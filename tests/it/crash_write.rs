@@ -1,4 +1,4 @@
-//! Crash-proof output: reports are written through a temporary file and a rename (`report::write_atomically`).
+//! Crash-proof output: reports are written through a temporary file and a rename (`report::write_large_atomically`).
 //! An `analyze` killed (SIGKILL) while it writes leaves every report either the complete old one or a complete
 //! new one, never a truncated file, and its leftover temporary file is never taken for a report.
 

@@ -113,7 +113,9 @@ impl fmt::Debug for Guid {
 
 impl serde::Serialize for Guid {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let dashed = self.to_dashed();
+        // The buffer holds only ASCII hex digits and dashes.
+        s.serialize_str(std::str::from_utf8(&dashed).unwrap_or_default())
     }
 }
 

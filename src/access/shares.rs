@@ -30,10 +30,10 @@ pub struct TableShares {
 
 /// Shared rights that nobody they are shared with can use, per principal and table.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct IneffectiveShare {
+pub struct IneffectiveShare<'t> {
     pub principal: Guid,
     pub principal_kind: PrincipalKind,
-    pub table: String,
+    pub table: &'t str,
     pub rights: u32,
     pub records: u64,
     /// Up to five record ids, smallest first.
@@ -60,11 +60,22 @@ impl ShareIndex {
     }
 }
 
+/// A share row with a right its principal cannot use, keyed for [`Engine::ineffective_shares`]'s sort.
+struct Lacking {
+    /// The rank of the principal's id.
+    id: u32,
+    /// The rank of the table's name.
+    table: u32,
+    principal: u32,
+    rights: u32,
+    object: Guid,
+}
+
 pub fn right_names(mask: u32) -> Vec<&'static str> {
     Right::in_mask(mask).map(Right::name).collect()
 }
 
-impl Engine<'_> {
+impl<'t> Engine<'t> {
     /// The AccessRights a user holds on a table at Basic or more (the privilege check of a share).
     pub fn held_rights(&self, user: usize, table: &str) -> u32 {
         let Some(set) = self.grant_set_of(user) else {
@@ -120,7 +131,7 @@ impl Engine<'_> {
     /// Every principal and table with shared rights that cannot be used: for an enabled user, the rights they
     /// lack; for a team, the rights no enabled member holds. Shares to users who cannot sign in are left to
     /// disabled-user-with-access, and shares to principals not in the export to dangling-reference.
-    pub fn ineffective_shares(&self) -> Vec<IneffectiveShare> {
+    pub fn ineffective_shares(&self) -> Vec<IneffectiveShare<'t>> {
         let t = self.tenant;
         let shares = &t.shares;
         let table_index: HashMap<&str, u32> = shares
@@ -194,39 +205,73 @@ impl Engine<'_> {
                 PrincipalKind::Team => team.as_deref(),
             })
             .collect();
-        // Every row with a right its principal cannot use, in one pass over the rows on every core; then by
-        // principal, table and record.
-        let mut lacking: Vec<(u32, u32, Guid, u32)> = shares
+        // Ranks that put the principals in id order and the tables in name order: sorted by them, the rows with a
+        // right their principal cannot use come out grouped by principal and table, in report order.
+        let mut by_id: Vec<u32> = (0..shares.principals.len() as u32).collect();
+        by_id.sort_by_key(|&p| shares.principals[p as usize].0);
+        let mut id_rank = vec![0u32; by_id.len()];
+        for (rank, pair) in by_id.iter().enumerate() {
+            // A user and a team with the same id share a rank; their groups are told apart by principal below.
+            let same = rank > 0 && shares.principals[by_id[rank - 1] as usize].0 == shares.principals[*pair as usize].0;
+            id_rank[*pair as usize] = if same {
+                id_rank[by_id[rank - 1] as usize]
+            } else {
+                rank as u32
+            };
+        }
+        let mut by_name: Vec<u32> = (0..tables as u32).collect();
+        by_name.sort_by(|&a, &b| shares.tables[a as usize].cmp(&shares.tables[b as usize]));
+        let mut name_rank = vec![0u32; tables];
+        for (rank, &table) in by_name.iter().enumerate() {
+            name_rank[table as usize] = rank as u32;
+        }
+        // Every such row, in one pass over the rows on every core.
+        let mut lacking: Vec<Lacking> = shares
             .rows
             .par_chunks(1 << 16)
             .flat_map_iter(|rows| {
                 rows.iter().filter_map(|s| {
                     let held = held[s.principal as usize]?;
                     let lacking = s.all_rights() & !held[s.table as usize];
-                    (lacking != 0).then_some((s.principal, s.table, s.object, lacking))
+                    (lacking != 0).then(|| Lacking {
+                        id: id_rank[s.principal as usize],
+                        table: name_rank[s.table as usize],
+                        principal: s.principal,
+                        rights: lacking,
+                        object: s.object,
+                    })
                 })
             })
             .collect();
-        lacking.par_sort_unstable();
-        let groups: Vec<&[(u32, u32, Guid, u32)]> = lacking.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)).collect();
-        let mut out: Vec<IneffectiveShare> = groups
+        lacking.par_sort_unstable_by_key(|l| (l.id, l.table, l.principal, l.object));
+        let groups: Vec<&[Lacking]> = lacking
+            .chunk_by(|a, b| (a.principal, a.table) == (b.principal, b.table))
+            .collect();
+        groups
             .par_iter()
             .map(|group| {
-                let (principal, table, _, _) = group[0];
-                let (id, kind) = shares.principals[principal as usize];
-                let mut records: Vec<Guid> = group.iter().map(|r| r.2).collect();
-                records.dedup();
+                let first = &group[0];
+                let (id, kind) = shares.principals[first.principal as usize];
+                // Rows of one record are adjacent (sorted by record): count the records and keep the first five.
+                let mut examples = Vec::with_capacity(5);
+                let mut records = 0u64;
+                for (i, row) in group.iter().enumerate() {
+                    if i == 0 || group[i - 1].object != row.object {
+                        records += 1;
+                        if examples.len() < 5 {
+                            examples.push(row.object);
+                        }
+                    }
+                }
                 IneffectiveShare {
                     principal: id,
                     principal_kind: kind,
-                    table: shares.tables[table as usize].clone(),
-                    rights: group.iter().fold(0, |a, r| a | r.3),
-                    records: records.len() as u64,
-                    examples: records.into_iter().take(5).collect(),
+                    table: &shares.tables[by_name[first.table as usize] as usize],
+                    rights: group.iter().fold(0, |a, r| a | r.rights),
+                    records,
+                    examples,
                 }
             })
-            .collect();
-        out.sort_by(|a, b| (a.principal, &a.table).cmp(&(b.principal, &b.table)));
-        out
+            .collect()
     }
 }

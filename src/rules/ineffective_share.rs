@@ -55,8 +55,8 @@ fn finding(cx: &Context, out: &Findings, s: &IneffectiveShare) -> Option<Finding
         if rights.len() == 1 { "" } else { "s" },
         s.table
     );
-    let evidence = Evidence::of(&Unusable { table: &s.table, rights: &rights, records: s.records, examples: &s.examples });
+    let evidence = Evidence::of(&Unusable { table: s.table, rights: &rights, records: s.records, examples: &s.examples });
     let mut f = out.finding(Subject::new(kind, s.principal.to_string(), name), message, evidence);
-    f.discriminator = s.table.clone();
+    f.discriminator = s.table.to_string();
     Some(f)
 }

@@ -558,7 +558,7 @@ proptest! {
         let actual: Vec<(String, String, u32, u64, Vec<String>)> = engine
             .ineffective_shares()
             .into_iter()
-            .map(|s| (s.principal.to_string(), s.table, s.rights, s.records, s.examples.iter().map(|g| g.to_string()).collect()))
+            .map(|s| (s.principal.to_string(), s.table.to_string(), s.rights, s.records, s.examples.iter().map(|g| g.to_string()).collect()))
             .collect();
         let mut expected = naive_ineffective_shares(&t, &export);
         expected.sort();

@@ -473,6 +473,15 @@ fn analyze_and_report(
         hierarchy: hierarchy.as_ref(),
         as_of: ctx.as_of,
         excluded,
+        details: [
+            ReportFormat::Json,
+            ReportFormat::Html,
+            ReportFormat::Sarif,
+            ReportFormat::Md,
+            ReportFormat::Csv,
+        ]
+        .iter()
+        .any(|&f| args.wants(f)),
     };
     // The report that report.json is, and the page, the SARIF log and the summary are made from: its inventory
     // is computed while the rules run.

@@ -156,6 +156,12 @@ impl Evidence {
         Evidence(text.into())
     }
 
+    /// No evidence (JSON `null`), for findings whose details no report shows; clones share one text.
+    pub fn null() -> Evidence {
+        static NULL: std::sync::OnceLock<Evidence> = std::sync::OnceLock::new();
+        NULL.get_or_init(|| Evidence("null".into())).clone()
+    }
+
     /// The evidence as a value, for the few places that look inside it.
     pub fn value(&self) -> serde_json::Value {
         serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::data::journeys;
 use super::{journeys_present, Context, Findings, Outcome, NO_JOURNEYS};
-use crate::finding::{Evidence, Finding};
+use crate::finding::{Evidence, Finding, Subject, SubjectKind};
 use crate::model::Depth;
 
 pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
@@ -38,8 +38,14 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
                 hits.extend(covered[h.privilege as usize].iter().map(|table| (h, info, table)));
             }
             let count = hits.len();
+            if count == 0 {
+                return None;
+            }
+            if !cx.details() {
+                return Some((set_index, (count, Evidence::null())));
+            }
             let shown: Vec<_> = hits.iter().take(20).map(|&(h, info, table)| json!({ "table": table, "privilege": info.name, "via": cx.engine.via(set, h, &[]) })).collect();
-            (count > 0).then(|| (set_index, (count, Evidence::from(json!({ "count": count, "privileges": shown })))))
+            Some((set_index, (count, Evidence::from(json!({ "count": count, "privileges": shown })))))
         })
         .collect();
     let found: Vec<Finding> = people
@@ -47,6 +53,9 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
         .filter_map(|&(u, set)| {
             let (count, evidence) = by_set.get(&set)?;
             let count = *count;
+            if !cx.details() {
+                return Some(out.finding(Subject::new(SubjectKind::User, t.users[u].id.to_string(), String::new()), String::new(), evidence.clone()));
+            }
             Some(out.finding(
                 cx.user_subject(u),
                 format!("{} holds {} organization-wide privilege{} on website or dynamic content tables; review that they need them.", t.users[u].display_name(), count, if count == 1 { "" } else { "s" }),

@@ -34,29 +34,37 @@ pub fn check(cx: &Context, out: &mut Findings) -> Outcome {
 
 fn finding(cx: &Context, out: &Findings, s: &IneffectiveShare) -> Option<Finding> {
     let t = cx.tenant;
-    let (kind, name) = match s.principal_kind {
+    let (kind, user) = match s.principal_kind {
         PrincipalKind::User => {
             let &u = t.index.users.get(&UserId(s.principal))?;
             if cx.is_excluded(u) {
                 return None;
             }
-            (SubjectKind::User, t.users[u].display_name())
+            (SubjectKind::User, Some(u))
         }
-        PrincipalKind::Team => (SubjectKind::Team, t.team(TeamId(s.principal)).map_or_else(String::new, |x| x.name.clone())),
+        PrincipalKind::Team => (SubjectKind::Team, None),
     };
-    let rights = right_names(s.rights);
-    let who = if kind == SubjectKind::Team { "no enabled member of the team holds" } else { "they do not hold" };
-    let message = format!(
-        "{} shared with {name} on {} {} record{} cannot be used: {who} the matching privilege{} on {}.",
-        rights.join(", "),
-        s.records,
-        s.table,
-        if s.records == 1 { "" } else { "s" },
-        if rights.len() == 1 { "" } else { "s" },
-        s.table
-    );
-    let evidence = Evidence::of(&Unusable { table: s.table, rights: &rights, records: s.records, examples: &s.examples });
-    let mut f = out.finding(Subject::new(kind, s.principal.to_string(), name), message, evidence);
+    let mut f = if cx.details() {
+        let name = match user {
+            Some(u) => t.users[u].display_name(),
+            None => t.team(TeamId(s.principal)).map_or_else(String::new, |x| x.name.clone()),
+        };
+        let rights = right_names(s.rights);
+        let who = if kind == SubjectKind::Team { "no enabled member of the team holds" } else { "they do not hold" };
+        let message = format!(
+            "{} shared with {name} on {} {} record{} cannot be used: {who} the matching privilege{} on {}.",
+            rights.join(", "),
+            s.records,
+            s.table,
+            if s.records == 1 { "" } else { "s" },
+            if rights.len() == 1 { "" } else { "s" },
+            s.table
+        );
+        let evidence = Evidence::of(&Unusable { table: s.table, rights: &rights, records: s.records, examples: &s.examples });
+        out.finding(Subject::new(kind, s.principal.to_string(), name), message, evidence)
+    } else {
+        out.finding(Subject::new(kind, s.principal.to_string(), String::new()), String::new(), Evidence::null())
+    };
     f.discriminator = s.table.to_string();
     Some(f)
 }

@@ -106,6 +106,10 @@ pub struct Shared<'a> {
     pub as_of: Date,
     /// Users excluded by the config (break-glass accounts): left out of every population.
     pub excluded: HashSet<usize>,
+    /// Whether a report shows the findings' names, messages and evidence. When none does (`--format access`
+    /// writes only effective-access.csv), the rules that find hundreds of thousands of things leave them out:
+    /// the verdict, the gate and the baseline need only the subjects, severities and fingerprints.
+    pub details: bool,
 }
 
 /// What one rule sees: the shared state, its metadata and its configured thresholds.
@@ -199,6 +203,11 @@ impl<'a> Context<'a> {
 
     pub fn setting_subject(&self, column: &str) -> Subject {
         Subject::new(SubjectKind::Setting, format!("organizations.{column}"), column)
+    }
+
+    /// Whether a report shows the findings' names, messages and evidence ([`Shared::details`]).
+    pub fn details(&self) -> bool {
+        self.shared.details
     }
 
     pub fn has(&self, input: &str) -> bool {
@@ -362,7 +371,7 @@ pub fn run(shared: &Shared, config: &Config) -> Vec<RuleResult> {
             // sorted on every core.
             findings.par_iter_mut().with_min_len(1024).for_each(|f| {
                 debug_assert!(
-                    !f.message.is_empty() && !f.subject.id.is_empty(),
+                    (!f.message.is_empty() || !shared.details) && !f.subject.id.is_empty(),
                     "malformed finding of {}: {f:?}",
                     rule.id
                 );

@@ -34,6 +34,7 @@ fn render_with(dir: &Path, config: &Config) -> (String, Vec<Value>) {
         hierarchy: hierarchy.as_ref(),
         as_of,
         excluded: rules::resolve_excluded(&export.tenant, &config.exclude).0,
+        details: true,
     };
     let analysis = policy::apply(rules::run(&shared, config), config, as_of);
     let ctx = ReportContext {

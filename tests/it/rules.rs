@@ -40,6 +40,15 @@ pub fn scenario_dir(rule: &str, scenario: &str) -> tempfile::TempDir {
 
 /// Runs every rule on a directory; returns (rule id, status, reason, findings as report JSON).
 pub fn run_rules(dir: &Path, config: &Config) -> Vec<(String, RuleStatus, Option<String>, Vec<Value>)> {
+    run_rules_with(dir, config, true)
+}
+
+/// [`run_rules`], with or without the findings' names, messages and evidence (`rules::Shared::details`).
+pub fn run_rules_with(
+    dir: &Path,
+    config: &Config,
+    details: bool,
+) -> Vec<(String, RuleStatus, Option<String>, Vec<Value>)> {
     let export = dvposture::ingest::load(dir, &Default::default()).unwrap();
     assert!(export.is_usable(), "{:?}", export.fatal);
     let engine = dvposture::access::Engine::build(&export.tenant);
@@ -50,6 +59,7 @@ pub fn run_rules(dir: &Path, config: &Config) -> Vec<(String, RuleStatus, Option
         hierarchy: hierarchy.as_ref(),
         as_of: dvposture::time::Date::parse(AS_OF).unwrap(),
         excluded: dvposture::rules::resolve_excluded(&export.tenant, &config.exclude).0,
+        details,
     };
     rules::run(&shared, config)
         .into_iter()
@@ -284,3 +294,50 @@ fn every_rule_has_a_scenario_that_fires_and_one_that_does_not() {
 }
 
 const SCENARIOS: usize = 80;
+
+/// When no report shows them (only effective-access.csv is written), the rules that find the most things leave
+/// out their names, messages and evidence; every rule still finds the same subjects, with the same statuses,
+/// severities and fingerprints, so the verdict, the gate and the baseline are the same.
+#[test]
+fn without_details_every_rule_finds_the_same_subjects_severities_and_fingerprints() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/contoso");
+    let run = |details| run_rules_with(&sample, &Config::default(), details);
+    let identity =
+        |results: &[(String, RuleStatus, Option<String>, Vec<Value>)]| -> Vec<(String, RuleStatus, Vec<Value>)> {
+            results
+                .iter()
+                .map(|(id, status, _, findings)| {
+                    let keys = findings
+                        .iter()
+                        .map(|f| {
+                            json!([
+                                f["subject"]["kind"],
+                                f["subject"]["id"],
+                                f["severity"],
+                                f["fingerprint"]
+                            ])
+                        })
+                        .collect();
+                    (id.clone(), status.clone(), keys)
+                })
+                .collect()
+        };
+    let (full, lean) = (run(true), run(false));
+    assert_eq!(identity(&full), identity(&lean));
+    for rule in ["ineffective-share", "elevated-marketing-privileges"] {
+        let findings = &lean.iter().find(|r| r.0 == rule).unwrap().3;
+        assert!(!findings.is_empty(), "the sample has {rule} findings");
+        for f in findings {
+            assert_eq!(
+                (&f["message"], &f["subject"]["name"]),
+                (&json!(""), &json!("")),
+                "{rule}: {f}"
+            );
+        }
+        let full_findings = &full.iter().find(|r| r.0 == rule).unwrap().3;
+        assert!(
+            full_findings.iter().all(|f| f["message"] != json!("")),
+            "{rule} has its messages with details"
+        );
+    }
+}

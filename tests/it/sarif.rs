@@ -38,6 +38,7 @@ pub fn with_report<R>(
         hierarchy: hierarchy.as_ref(),
         as_of,
         excluded: dvposture::rules::resolve_excluded(&export.tenant, &config.exclude).0,
+        details: true,
     };
     let analysis = adjust(dvposture::policy::apply(
         dvposture::rules::run(&shared, config),

@@ -71,6 +71,16 @@ pub enum Confidence {
     High,
 }
 
+impl Confidence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {
@@ -171,6 +181,13 @@ impl Evidence {
 impl From<serde_json::Value> for Evidence {
     fn from(value: serde_json::Value) -> Evidence {
         Evidence::of(&value)
+    }
+}
+
+impl Evidence {
+    /// The evidence's compact JSON text.
+    pub fn text(&self) -> &str {
+        &self.0
     }
 }
 

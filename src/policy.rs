@@ -19,6 +19,16 @@ pub enum FindingStatus {
     Waived,
 }
 
+impl FindingStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingStatus::New => "new",
+            FindingStatus::Unchanged => "unchanged",
+            FindingStatus::Waived => "waived",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct AppliedWaiver {
     pub reason: String,

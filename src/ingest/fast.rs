@@ -74,8 +74,8 @@ pub(super) fn has_backslash(s: &[u8]) -> bool {
 }
 
 /// Where the plain run of a JSON string's characters that starts `s` stops: at a quote, a backslash or a
-/// control character; eight bytes at a time.
-fn string_stop(s: &[u8]) -> Option<usize> {
+/// control character; eight bytes at a time. (These are also the characters a JSON writer escapes.)
+pub(crate) fn string_stop(s: &[u8]) -> Option<usize> {
     let mut chunks = s.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut chunks {

@@ -1,6 +1,6 @@
 //! Reading an export directory (INPUT.md) into the typed model.
 
-mod fast;
+pub(crate) mod fast;
 mod parallel;
 pub mod problem;
 pub mod reader;

@@ -66,6 +66,61 @@ pub struct FindingWire<'a> {
     pub waiver: Option<&'a AppliedWaiver>,
 }
 
+impl FindingWire<'_> {
+    /// The finding as `serde_json`'s pretty printer writes it inside report.json's `findings` (depth 2), the
+    /// same bytes written faster ([`super::pretty`]). A waived finding, one in thousands, goes through serde.
+    pub fn write_pretty(&self, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        use super::pretty::{push_new_line, push_reindented, push_string};
+        if self.waiver.is_some() {
+            return self
+                .serialize(&mut serde_json::Serializer::with_formatter(&mut *buf, Pretty::at(2)))
+                .map_err(std::io::Error::other);
+        }
+        let member = |buf: &mut Vec<u8>, depth: usize, key: &str, first: bool| {
+            if !first {
+                buf.push(b',');
+            }
+            push_new_line(buf, depth);
+            push_string(buf, key);
+            buf.extend_from_slice(b": ");
+        };
+        let texts = [
+            ("rule", self.rule),
+            ("severity", self.severity.name()),
+            ("confidence", self.confidence.name()),
+            ("title", self.title),
+            ("message", self.message),
+        ];
+        buf.push(b'{');
+        for (i, (key, value)) in texts.into_iter().enumerate() {
+            member(buf, 3, key, i == 0);
+            push_string(buf, value);
+        }
+        member(buf, 3, "subject", false);
+        buf.push(b'{');
+        let subject = [
+            ("kind", self.subject.kind.name()),
+            ("id", &self.subject.id),
+            ("name", &self.subject.name),
+        ];
+        for (i, (key, value)) in subject.into_iter().enumerate() {
+            member(buf, 4, key, i == 0);
+            push_string(buf, value);
+        }
+        push_new_line(buf, 3);
+        buf.push(b'}');
+        member(buf, 3, "evidence", false);
+        push_reindented(buf, self.evidence.text(), 3);
+        member(buf, 3, "fingerprint", false);
+        push_string(buf, self.fingerprint);
+        member(buf, 3, "status", false);
+        push_string(buf, self.status.name());
+        push_new_line(buf, 2);
+        buf.push(b'}');
+        Ok(())
+    }
+}
+
 #[derive(Serialize)]
 pub struct WaiversWire<'a> {
     /// Waivers past their `expires` date: they no longer apply.
@@ -311,8 +366,7 @@ pub fn write(out: &mut dyn Write, report: &mut Report) -> std::io::Result<()> {
     if let Some((first, others)) = report.findings.split_first() {
         let finding = |f: &FindingWire, buf: &mut Vec<u8>| {
             buf.extend_from_slice(b"\n    ");
-            f.serialize(&mut serde_json::Serializer::with_formatter(&mut *buf, Pretty::at(2)))
-                .map_err(std::io::Error::other)
+            f.write_pretty(buf)
         };
         let mut buf = Vec::new();
         finding(first, &mut buf)?;
@@ -537,5 +591,56 @@ pub fn inventory(t: &Tenant, engine: &Engine) -> Inventory {
             cascaded: t.shares.cascaded_count(),
             by_principal,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::finding::SubjectKind;
+    use crate::time::Date;
+
+    #[test]
+    fn a_finding_is_written_as_serde_json_writes_it_in_the_report() {
+        let subject = Subject::new(SubjectKind::BusinessUnit, "0a1b", "Ops \"EMEA\"\n\u{1}é");
+        let evidence = [
+            Evidence::null(),
+            Evidence::of(&json!({ "table": "account", "rights": ["Read"], "records": 3, "examples": [], "x": {} })),
+            Evidence::of(&json!([{ "via": "team \\ \"A\"", "depth": 2.5 }, null, [[]]])),
+        ];
+        let waiver = AppliedWaiver {
+            reason: "accepted \"risk\"".into(),
+            expires: Date::parse("2027-01-31"),
+        };
+        for evidence in &evidence {
+            for waiver in [None, Some(&waiver)] {
+                for (severity, confidence, status) in [
+                    (Severity::Critical, Confidence::High, FindingStatus::New),
+                    (Severity::Info, Confidence::Low, FindingStatus::Unchanged),
+                    (Severity::Medium, Confidence::Medium, FindingStatus::Waived),
+                ] {
+                    let f = FindingWire {
+                        rule: "ineffective-share",
+                        severity,
+                        confidence,
+                        title: "Shared rights the recipient cannot use",
+                        message: "Read shared with \"x\" \t cannot be used.",
+                        subject: &subject,
+                        evidence,
+                        fingerprint: "00ff",
+                        status,
+                        waiver,
+                    };
+                    let mut fast = Vec::new();
+                    f.write_pretty(&mut fast).unwrap();
+                    let mut serde = Vec::new();
+                    f.serialize(&mut serde_json::Serializer::with_formatter(&mut serde, Pretty::at(2)))
+                        .unwrap();
+                    assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(serde).unwrap());
+                }
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod markdown;
+mod pretty;
 pub mod sarif;
 mod write;
 

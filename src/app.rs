@@ -522,19 +522,33 @@ fn analyze_and_report(
         report.gate = verdict.as_ref();
         report
     });
-    if let Some(report) = report.as_mut().filter(|_| args.wants(ReportFormat::Json)) {
-        progress.step("writing report.json");
-        written.push(write_report(args, "report.json", Instant::now(), |w| {
-            report::json::write(w, report)
-        })?);
-    }
-    // The other reports at once: the page and the small reports on a thread of their own, the CSV files (each
-    // rendered on every core) beside it.
-    progress.step("writing the other reports");
-    let (pages, tables) = std::thread::scope(|scope| {
+    // report.json's frame (all but its findings) is made while the report can still be changed.
+    let json_started = Instant::now();
+    let frame = match report.as_mut().filter(|_| args.wants(ReportFormat::Json)) {
+        Some(report) => Some(
+            report::json::Frame::of(report)
+                .with_context(|| format!("cannot write {}", args.out.join("report.json").display()))?,
+        ),
+        None => None,
+    };
+    let owned = report;
+    let report = owned.as_ref();
+    // Every report at once, each written to the disk as it is rendered: report.json, and the page with the
+    // small reports, on threads of their own; the CSV files beside them. The findings of report.json and the
+    // CSV files are rendered on every core.
+    progress.step("writing the reports");
+    let (json, pages, tables) = std::thread::scope(|scope| {
+        let json = scope.spawn(|| -> Result<Option<Written>> {
+            let (Some(frame), Some(report)) = (&frame, report) else {
+                return Ok(None);
+            };
+            Ok(Some(write_report(args, "report.json", json_started, |w| {
+                frame.write(w, report)
+            })?))
+        });
         let pages = scope.spawn(|| -> Result<Vec<Written>> {
             let mut written = Vec::new();
-            let Some(report) = &report else {
+            let Some(report) = report else {
                 return Ok(written);
             };
             if args.wants(ReportFormat::Html) {
@@ -576,12 +590,12 @@ fn analyze_and_report(
             ])
         };
         let tables = tables();
-        let pages = pages
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("writing the reports stopped")));
-        (pages, tables)
+        let stopped = || anyhow::anyhow!("writing the reports stopped");
+        let json = json.join().unwrap_or_else(|_| Err(stopped()));
+        let pages = pages.join().unwrap_or_else(|_| Err(stopped()));
+        (json, pages, tables)
     });
-    for w in pages?.into_iter().chain(tables?) {
+    for w in json?.into_iter().chain(pages?).chain(tables?) {
         progress.detail(&format!("wrote {} in {:.3}s", w.name, w.seconds));
         written.push(w);
     }
@@ -637,7 +651,7 @@ fn analyze_and_report(
         }
         None => Ok(EXIT_OK),
     };
-    left_to_the_exit(report);
+    left_to_the_exit(owned);
     left_to_the_exit(analysis);
     code
 }

@@ -348,39 +348,54 @@ pub fn build_with<'a>(
     }
 }
 
-/// Writes `report.json` as `serde_json::to_writer_pretty` would, and a newline: the findings (hundreds of
-/// thousands on a large tenant) rendered on every core, in order, the rest as one value around them.
-pub fn write(out: &mut dyn Write, report: &mut Report) -> std::io::Result<()> {
-    let findings = std::mem::take(&mut report.findings);
-    let mut rest = Vec::new();
-    let serialized = serde_json::to_writer_pretty(&mut rest, &*report);
-    report.findings = findings;
-    serialized?;
-    // A JSON string never holds a line break, so this line is the `findings` member of the top-level object.
-    const EMPTY: &[u8] = b"\n  \"findings\": []";
-    let at = memchr::memmem::find(&rest, EMPTY)
-        .ok_or_else(|| std::io::Error::other("report.json has no findings member"))?
-        + EMPTY.len()
-        - 1;
-    out.write_all(&rest[..at])?;
-    if let Some((first, others)) = report.findings.split_first() {
-        let finding = |f: &FindingWire, buf: &mut Vec<u8>| {
-            buf.extend_from_slice(b"\n    ");
-            f.write_pretty(buf)
-        };
-        let mut buf = Vec::new();
-        finding(first, &mut buf)?;
-        out.write_all(&buf)?;
-        write_in_order(out, others, 1024, |part, buf| {
-            part.iter().try_for_each(|f| {
-                buf.push(b',');
-                finding(f, buf)
-            })
-        })?;
-        out.write_all(b"\n  ")?;
+/// report.json without its findings: the whole document as `serde_json::to_writer_pretty` writes it, split
+/// where the findings go. Made while the report can still be changed (its findings are taken out for it), it
+/// is written with them by [`Frame::write`], which needs only a shared borrow of the report.
+pub struct Frame {
+    text: Vec<u8>,
+    /// Where the findings go: after the `[` of the `findings` member.
+    at: usize,
+}
+
+impl Frame {
+    pub fn of(report: &mut Report) -> std::io::Result<Frame> {
+        let findings = std::mem::take(&mut report.findings);
+        let mut text = Vec::new();
+        let serialized = serde_json::to_writer_pretty(&mut text, &*report);
+        report.findings = findings;
+        serialized?;
+        // A JSON string never holds a line break, so this line is the `findings` member of the top-level object.
+        const EMPTY: &[u8] = b"\n  \"findings\": []";
+        let at = memchr::memmem::find(&text, EMPTY)
+            .ok_or_else(|| std::io::Error::other("report.json has no findings member"))?
+            + EMPTY.len()
+            - 1;
+        Ok(Frame { text, at })
     }
-    out.write_all(&rest[at..])?;
-    out.write_all(b"\n")
+
+    /// Writes `report.json` as `serde_json::to_writer_pretty` would, and a newline: the findings (hundreds of
+    /// thousands on a large tenant) rendered on every core, in order, inside the frame.
+    pub fn write(&self, out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
+        out.write_all(&self.text[..self.at])?;
+        if let Some((first, others)) = report.findings.split_first() {
+            let finding = |f: &FindingWire, buf: &mut Vec<u8>| {
+                buf.extend_from_slice(b"\n    ");
+                f.write_pretty(buf)
+            };
+            let mut buf = Vec::new();
+            finding(first, &mut buf)?;
+            out.write_all(&buf)?;
+            write_in_order(out, others, 1024, |part, buf| {
+                part.iter().try_for_each(|f| {
+                    buf.push(b',');
+                    finding(f, buf)
+                })
+            })?;
+            out.write_all(b"\n  ")?;
+        }
+        out.write_all(&self.text[self.at..])?;
+        out.write_all(b"\n")
+    }
 }
 
 /// serde_json's pretty formatter (two spaces a level) starting at a given depth, so that a value rendered on

@@ -503,157 +503,171 @@ fn analyze_and_report(
     for r in results.iter().filter(|r| r.elapsed.as_millis() >= 50) {
         progress.detail(&format!("rule {} took {:.3}s", r.id, r.elapsed.as_secs_f64()));
     }
-    let mut analysis = policy::apply(results, config, ctx.as_of);
-    for w in &analysis.expired_waivers {
-        eprintln!(
-            "warning: the waiver of {} on line {} expired on {}; it no longer applies",
-            w.rule,
-            w.line,
-            w.expires.map(|d| d.to_string()).unwrap_or_default()
-        );
-    }
-    if let Some(b) = &baseline {
-        analysis.mark_against(b);
-    }
-    let verdict = gate.is_set().then(|| gate.judge(&analysis));
-    let mut written = Vec::new();
-    let mut report = inventory.map(|inventory| {
-        let mut report = report::json::build_with(export, engine, &analysis, ctx, inventory);
-        report.gate = verdict.as_ref();
-        report
-    });
-    // report.json's frame (all but its findings) is made while the report can still be changed.
-    let json_started = Instant::now();
-    let frame = match report.as_mut().filter(|_| args.wants(ReportFormat::Json)) {
-        Some(report) => Some(
-            report::json::Frame::of(report)
-                .with_context(|| format!("cannot write {}", args.out.join("report.json").display()))?,
-        ),
-        None => None,
-    };
-    let owned = report;
-    let report = owned.as_ref();
-    // Every report at once, each written to the disk as it is rendered: report.json, and the page with the
-    // small reports, on threads of their own; the CSV files beside them. The findings of report.json and the
-    // CSV files are rendered on every core.
-    progress.step("writing the reports");
-    let (json, pages, tables) = std::thread::scope(|scope| {
-        let json = scope.spawn(|| -> Result<Option<Written>> {
-            let (Some(frame), Some(report)) = (&frame, report) else {
+    // access-review.csv reads only the effective access: it is written while the findings are judged and the
+    // report is put together.
+    std::thread::scope(|scope| {
+        let review = scope.spawn(|| -> Result<Option<Written>> {
+            if !args.wants(ReportFormat::Csv) {
                 return Ok(None);
-            };
-            Ok(Some(write_report(args, "report.json", json_started, |w| {
-                frame.write(w, report)
+            }
+            Ok(Some(write_report(args, "access-review.csv", Instant::now(), |w| {
+                report::csv::write_access_review(w, engine)
             })?))
         });
-        let pages = scope.spawn(|| -> Result<Vec<Written>> {
-            let mut written = Vec::new();
-            let Some(report) = report else {
-                return Ok(written);
-            };
-            if args.wants(ReportFormat::Html) {
-                let started = Instant::now();
-                let extras = report::html::extras(export, engine);
-                let page = report::html::render(report, &extras)?;
-                written.push(write_report(args, "report.html", started, |w| {
-                    w.write_all(page.as_bytes())
-                })?);
-            }
-            if args.wants(ReportFormat::Sarif) {
-                let started = Instant::now();
-                let sarif = report::sarif::render(&analysis, report, &export_dir_name(&args.export_dir));
-                written.push(write_report(args, "report.sarif", started, |w| {
-                    serde_json::to_writer_pretty(&mut *w, &sarif)?;
-                    w.write_all(b"\n")
-                })?);
-            }
-            if args.wants(ReportFormat::Md) {
-                let started = Instant::now();
-                let md = report::markdown::render(report, &analysis, verdict.as_ref(), baseline.is_some());
-                written.push(write_report(args, "summary.md", started, |w| {
-                    w.write_all(md.as_bytes())
-                })?);
-            }
-            Ok(written)
+        let mut analysis = policy::apply(results, config, ctx.as_of);
+        for w in &analysis.expired_waivers {
+            eprintln!(
+                "warning: the waiver of {} on line {} expired on {}; it no longer applies",
+                w.rule,
+                w.line,
+                w.expires.map(|d| d.to_string()).unwrap_or_default()
+            );
+        }
+        if let Some(b) = &baseline {
+            analysis.mark_against(b);
+        }
+        let verdict = gate.is_set().then(|| gate.judge(&analysis));
+        let mut written = Vec::new();
+        let mut report = inventory.map(|inventory| {
+            let mut report = report::json::build_with(export, engine, &analysis, ctx, inventory);
+            report.gate = verdict.as_ref();
+            report
         });
-        let tables = || -> Result<Vec<Written>> {
-            if !args.wants(ReportFormat::Csv) {
-                return Ok(Vec::new());
-            }
-            Ok(vec![
-                write_report(args, "findings.csv", Instant::now(), |w| {
-                    report::csv::write_findings(w, &analysis)
-                })?,
-                write_report(args, "access-review.csv", Instant::now(), |w| {
-                    report::csv::write_access_review(w, engine)
-                })?,
-            ])
+        // report.json's frame (all but its findings) is made while the report can still be changed.
+        let json_started = Instant::now();
+        let frame = match report.as_mut().filter(|_| args.wants(ReportFormat::Json)) {
+            Some(report) => Some(
+                report::json::Frame::of(report)
+                    .with_context(|| format!("cannot write {}", args.out.join("report.json").display()))?,
+            ),
+            None => None,
         };
-        let tables = tables();
-        let stopped = || anyhow::anyhow!("writing the reports stopped");
-        let json = json.join().unwrap_or_else(|_| Err(stopped()));
-        let pages = pages.join().unwrap_or_else(|_| Err(stopped()));
-        (json, pages, tables)
-    });
-    for w in json?.into_iter().chain(pages?).chain(tables?) {
-        progress.detail(&format!("wrote {} in {:.3}s", w.name, w.seconds));
-        written.push(w);
-    }
-    if !quiet {
-        let t = &export.tenant;
-        let enabled = t.users.iter().filter(|u| t.is_enabled(u)).count();
-        eprintln!(
-            "{}: {} users ({} enabled), {} teams, {} roles, {} business units",
-            export.dir.display(),
-            t.users.len(),
-            enabled,
-            t.teams.len(),
-            t.roles.len(),
-            t.business_units.len()
-        );
-        let evaluated = analysis
-            .rules
-            .iter()
-            .filter(|r| matches!(r.status, RuleStatus::Passed | RuleStatus::Failed | RuleStatus::Waived))
-            .count();
-        eprintln!(
-            "{} rules evaluated ({} failed); findings: {} critical, {} high, {} medium, {} low, {} info, {} waived; score {}",
-            evaluated,
-            analysis.rules.iter().filter(|r| r.status == RuleStatus::Failed).count(),
-            analysis.count(Severity::Critical),
-            analysis.count(Severity::High),
-            analysis.count(Severity::Medium),
-            analysis.count(Severity::Low),
-            analysis.count(Severity::Info),
-            analysis.waived(),
-            analysis.score
-        );
-        let problems: u64 = export.inputs.iter().map(|i| i.problem_count).sum();
-        if problems > 0 {
-            eprintln!("{problems} input problems (see `inputs` in report.json, or run `dvposture validate`)");
+        let owned = report;
+        let report = owned.as_ref();
+        // Every report at once, each written to the disk as it is rendered: report.json, and the page with the
+        // small reports, on threads of their own; the CSV files beside them. The findings of report.json and the
+        // CSV files are rendered on every core.
+        progress.step("writing the reports");
+        let (json, pages, tables) = std::thread::scope(|scope| {
+            let json = scope.spawn(|| -> Result<Option<Written>> {
+                let (Some(frame), Some(report)) = (&frame, report) else {
+                    return Ok(None);
+                };
+                Ok(Some(write_report(args, "report.json", json_started, |w| {
+                    frame.write(w, report)
+                })?))
+            });
+            let pages = scope.spawn(|| -> Result<Vec<Written>> {
+                let mut written = Vec::new();
+                let Some(report) = report else {
+                    return Ok(written);
+                };
+                if args.wants(ReportFormat::Html) {
+                    let started = Instant::now();
+                    let extras = report::html::extras(export, engine);
+                    let page = report::html::render(report, &extras)?;
+                    written.push(write_report(args, "report.html", started, |w| {
+                        w.write_all(page.as_bytes())
+                    })?);
+                }
+                if args.wants(ReportFormat::Sarif) {
+                    let started = Instant::now();
+                    let sarif = report::sarif::render(&analysis, report, &export_dir_name(&args.export_dir));
+                    written.push(write_report(args, "report.sarif", started, |w| {
+                        serde_json::to_writer_pretty(&mut *w, &sarif)?;
+                        w.write_all(b"\n")
+                    })?);
+                }
+                if args.wants(ReportFormat::Md) {
+                    let started = Instant::now();
+                    let md = report::markdown::render(report, &analysis, verdict.as_ref(), baseline.is_some());
+                    written.push(write_report(args, "summary.md", started, |w| {
+                        w.write_all(md.as_bytes())
+                    })?);
+                }
+                Ok(written)
+            });
+            let tables = || -> Result<Vec<Written>> {
+                if !args.wants(ReportFormat::Csv) {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![write_report(args, "findings.csv", Instant::now(), |w| {
+                    report::csv::write_findings(w, &analysis)
+                })?])
+            };
+            let tables = tables();
+            let stopped = || anyhow::anyhow!("writing the reports stopped");
+            let json = json.join().unwrap_or_else(|_| Err(stopped()));
+            let pages = pages.join().unwrap_or_else(|_| Err(stopped()));
+            (json, pages, tables)
+        });
+        let review = review
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("writing the reports stopped")));
+        let tables = tables.and_then(|mut tables| {
+            tables.extend(review?);
+            Ok(tables)
+        });
+        for w in json?.into_iter().chain(pages?).chain(tables?) {
+            progress.detail(&format!("wrote {} in {:.3}s", w.name, w.seconds));
+            written.push(w);
         }
-        for w in &written {
-            eprintln!("wrote {}", w.path.display());
-        }
-    }
-    let code = match &verdict {
-        Some(v) if !v.passed => {
-            for r in &v.reasons {
-                eprintln!("gate failed: {r}");
+        if !quiet {
+            let t = &export.tenant;
+            let enabled = t.users.iter().filter(|u| t.is_enabled(u)).count();
+            eprintln!(
+                "{}: {} users ({} enabled), {} teams, {} roles, {} business units",
+                export.dir.display(),
+                t.users.len(),
+                enabled,
+                t.teams.len(),
+                t.roles.len(),
+                t.business_units.len()
+            );
+            let evaluated = analysis
+                .rules
+                .iter()
+                .filter(|r| matches!(r.status, RuleStatus::Passed | RuleStatus::Failed | RuleStatus::Waived))
+                .count();
+            eprintln!(
+                "{} rules evaluated ({} failed); findings: {} critical, {} high, {} medium, {} low, {} info, {} waived; score {}",
+                evaluated,
+                analysis.rules.iter().filter(|r| r.status == RuleStatus::Failed).count(),
+                analysis.count(Severity::Critical),
+                analysis.count(Severity::High),
+                analysis.count(Severity::Medium),
+                analysis.count(Severity::Low),
+                analysis.count(Severity::Info),
+                analysis.waived(),
+                analysis.score
+            );
+            let problems: u64 = export.inputs.iter().map(|i| i.problem_count).sum();
+            if problems > 0 {
+                eprintln!("{problems} input problems (see `inputs` in report.json, or run `dvposture validate`)");
             }
-            Ok(EXIT_GATE)
-        }
-        Some(_) => {
-            if !quiet {
-                eprintln!("gate passed");
+            for w in &written {
+                eprintln!("wrote {}", w.path.display());
             }
-            Ok(EXIT_OK)
         }
-        None => Ok(EXIT_OK),
-    };
-    left_to_the_exit(owned);
-    left_to_the_exit(analysis);
-    code
+        let code = match &verdict {
+            Some(v) if !v.passed => {
+                for r in &v.reasons {
+                    eprintln!("gate failed: {r}");
+                }
+                Ok(EXIT_GATE)
+            }
+            Some(_) => {
+                if !quiet {
+                    eprintln!("gate passed");
+                }
+                Ok(EXIT_OK)
+            }
+            None => Ok(EXIT_OK),
+        };
+        left_to_the_exit(owned);
+        left_to_the_exit(analysis);
+        code
+    })
 }
 
 /// A report written: where, and how long making it took.
